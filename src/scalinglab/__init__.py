@@ -1,0 +1,60 @@
+"""scalinglab: fit, compare and extrapolate scaling laws and learning curves.
+
+>>> import scalinglab as sl
+>>> df = sl.datasets.load("chinchilla")
+>>> res = sl.fit(df, x=["N", "D"], y="loss", law="chinchilla", loss="huber", delta=1e-3, ci=None)
+>>> round(res.params["alpha"], 2) > 0
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scalinglab import datasets, laws
+from scalinglab.errors import ScalingLabError, ScalingLabWarning
+# KERNEL-PENDING: the fitting imports are enabled as soon as scalinglab/fitting lands
+# from scalinglab.export import load_fit
+# from scalinglab.fitting.compare import compare
+# from scalinglab.fitting.fit import fit
+# from scalinglab.fitting.result import FitResult, GroupFit
+from scalinglab.laws import Law, Param, get_law
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FitResult",
+    "GroupFit",
+    "Law",
+    "LawExplorer",
+    "Param",
+    "RemedyComparer",
+    "ScalingLabError",
+    "ScalingLabWarning",
+    "__version__",
+    "compare",
+    "datasets",
+    "fit",
+    "get_law",
+    "imbalance",
+    "laws",
+    "load_fit",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # Widgets and the imbalance study pull in anywidget / scikit-learn: load them on first use
+    # so that the kernel stays importable from a plain script.
+    if name == "LawExplorer":
+        from scalinglab.widgets.explorer import LawExplorer
+
+        return LawExplorer
+    if name == "RemedyComparer":
+        from scalinglab.widgets.remedies import RemedyComparer
+
+        return RemedyComparer
+    if name == "imbalance":
+        import importlib
+
+        return importlib.import_module("scalinglab.imbalance")
+    raise AttributeError(f"module 'scalinglab' has no attribute {name!r}")

@@ -1,0 +1,99 @@
+"""Power laws in one variable: `power` (Hestness et al. 2017) and `power_offset` (Henighan et al. 2020)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from scalinglab.laws.base import Law, Param, stack_jac, unpack
+from scalinglab.laws.registry import register
+
+
+def loglog_line(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares line through (log x, log y): returns (log a, b) for y ≈ a·x^(−b).
+
+    Points with y <= 0 are ignored; with fewer than two left, returns a flat line.
+    """
+    ok = (x > 0) & (y > 0)
+    if ok.sum() < 2 or np.ptp(np.log(x[ok])) == 0:
+        return float(np.log(np.mean(np.abs(y)) + 1e-300)), 0.0
+    slope, intercept = np.polyfit(np.log(x[ok]), np.log(y[ok]), 1)
+    return float(intercept), float(-slope)
+
+
+# --------------------------------------------------------------------------- power
+def _power(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    a, b = unpack(theta, 2)
+    return a * X[0] ** (-b)
+
+
+def _power_jac(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    a, b = unpack(theta, 2)
+    xb = X[0] ** (-b)
+    return stack_jac(xb, -a * xb * np.log(X[0]))
+
+
+def _power_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    loga, b = loglog_line(X[0], y)
+    return [np.array([np.exp(loga), max(b, 1e-3)])]
+
+
+POWER = register(
+    Law(
+        name="power",
+        variables=("x",),
+        params=(
+            Param("a", 0.0, np.inf, log=True, doc="scale"),
+            Param("b", 0.0, 10.0, latex=r"\alpha", doc="exponent"),
+        ),
+        fn=_power,
+        jac=_power_jac,
+        init=_power_init,
+        template=r"<a>\,x^{-<b>}",
+        python="return a * x ** (-b)",
+        description="Pure power law: the power-law region of a learning curve.",
+        citation="Hestness et al. 2017, Deep Learning Scaling is Predictable, Empirically",
+    )
+)
+
+
+# --------------------------------------------------------------------------- power_offset
+def _power_offset(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    a, b, c = unpack(theta, 3)
+    return a * X[0] ** (-b) + c
+
+
+def _power_offset_jac(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    a, b, c = unpack(theta, 3)
+    xb = X[0] ** (-b)
+    return stack_jac(xb, -a * xb * np.log(X[0]), np.ones_like(xb))
+
+
+def _power_offset_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+    x = X[0]
+    ymin = float(np.min(y))
+    starts = []
+    for frac in (0.0, 0.5, 0.9, 0.99):
+        c = frac * ymin if ymin > 0 else 0.0
+        loga, b = loglog_line(x, y - c)
+        starts.append(np.array([np.exp(loga), min(max(b, 1e-3), 9.0), c]))
+    return starts
+
+
+POWER_OFFSET = register(
+    Law(
+        name="power_offset",
+        variables=("x",),
+        params=(
+            Param("a", 0.0, np.inf, log=True, doc="scale"),
+            Param("b", 0.0, 10.0, latex=r"\alpha", doc="exponent"),
+            Param("c", 0.0, np.inf, latex=r"L_\infty", doc="irreducible loss (floor)"),
+        ),
+        fn=_power_offset,
+        jac=_power_offset_jac,
+        init=_power_offset_init,
+        template=r"<a>\,x^{-<b>} + <c>",
+        python="return a * x ** (-b) + c",
+        description="Power law plus an irreducible floor.",
+        citation="Henighan et al. 2020, Scaling Laws for Autoregressive Generative Modeling",
+    )
+)

@@ -96,6 +96,8 @@ class Law:
     description: str = ""
     citation: str = ""
     variable_latex: Mapping[str, str] = field(default_factory=dict)
+    # For compute laws: (params dict, compute array) -> (N_opt, D_opt) under a compute budget.
+    allocation: Callable[[Mapping[str, float], np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
 
     # ----------------------------------------------------------------- introspection
     @property

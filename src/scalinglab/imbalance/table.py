@@ -104,9 +104,9 @@ def validate_study_table(table) -> pd.DataFrame:
     ]
     for col, bad, what in checks:
         if bad.any():
-            first = t.loc[bad, col].iloc[0]
+            first = float(t.loc[bad, col].iloc[0])
             raise ScalingLabError(
-                f"column {col!r} {what}; rows {_rows(bad)} do not (e.g. {first!r}); fix or "
+                f"column {col!r} {what}; rows {_rows(bad)} do not (e.g. {first:g}); fix or "
                 f"drop them"
             )
     if t[[m for m in METRICS]].isna().all(axis=None):

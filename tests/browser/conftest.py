@@ -89,9 +89,7 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def lab(
-    request: pytest.FixtureRequest, lab_server: LabServer, browser: Any
-) -> Iterator[LabPage]:
+def lab(request: pytest.FixtureRequest, lab_server: LabServer, browser: Any) -> Iterator[LabPage]:
     context = browser.new_context(viewport=VIEWPORT)
     guard = NetworkGuard().attach(context)
     page = context.new_page()

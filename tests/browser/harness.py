@@ -180,7 +180,11 @@ class LabServer:
         log_path = base / "jupyterlab.log"
         log_file = log_path.open("wb")
         proc = subprocess.Popen(
-            cmd, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            cmd,
+            cwd=root,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         return cls(base, root, dirs["runtime"], port, proc, log_path, log_file)
@@ -299,11 +303,13 @@ def write_notebook(root: Path, name: str, cells: Iterable[str]) -> str:
     nb = nbformat.v4.new_notebook()
     for source in cells:
         if source.startswith("# md\n"):
-            nb.cells.append(nbformat.v4.new_markdown_cell(source[len("# md\n"):]))
+            nb.cells.append(nbformat.v4.new_markdown_cell(source[len("# md\n") :]))
         else:
             nb.cells.append(nbformat.v4.new_code_cell(source))
     nb.metadata["kernelspec"] = {
-        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python",
+        "name": "python3",
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
     }
     nb.metadata["language_info"] = {"name": "python"}
     path = root / name
@@ -364,7 +370,7 @@ class KernelProbe:
         text = self.run(code, timeout)
         for line in text.splitlines():
             if line.startswith(marker):
-                return json.loads(line[len(marker):])
+                return json.loads(line[len(marker) :])
         raise HarnessError(f"probe printed no JSON for {expression!r}: {text!r}")
 
     def close(self) -> None:
@@ -555,7 +561,8 @@ class LabPage:
         self.command("apputils:change-theme", {"theme": theme})
         self.page.wait_for_function(
             "(light) => document.body.dataset.jpThemeLight === light",
-            arg=light, timeout=timeout * 1000,
+            arg=light,
+            timeout=timeout * 1000,
         )
         self.page.wait_for_timeout(500)  # let the theme's CSS variables settle
 
@@ -637,7 +644,8 @@ class ExplorerDriver:
         self.page.wait_for_function(
             "([root, v]) => Number(document.querySelector(root)"
             "?.getAttribute('data-fit-version') ?? -1) > v",
-            arg=[EXPLORER_ROOT, version], timeout=timeout * 1000,
+            arg=[EXPLORER_ROOT, version],
+            timeout=timeout * 1000,
         )
         return self.fit_version()
 

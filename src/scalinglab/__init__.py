@@ -13,16 +13,16 @@ from typing import Any
 
 from scalinglab import datasets, laws
 from scalinglab.errors import ScalingLabError, ScalingLabWarning
-# KERNEL-PENDING: the fitting imports are enabled as soon as scalinglab/fitting lands
-# from scalinglab.export import load_fit
-# from scalinglab.fitting.compare import compare
-# from scalinglab.fitting.fit import fit
-# from scalinglab.fitting.result import FitResult, GroupFit
+from scalinglab.export import load_fit
+from scalinglab.fitting.compare import Comparison, compare
+from scalinglab.fitting.fit import fit
+from scalinglab.fitting.result import FitResult, GroupFit, Solution
 from scalinglab.laws import Law, Param, get_law
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Comparison",
     "FitResult",
     "GroupFit",
     "Law",
@@ -31,6 +31,7 @@ __all__ = [
     "RemedyComparer",
     "ScalingLabError",
     "ScalingLabWarning",
+    "Solution",
     "__version__",
     "compare",
     "datasets",

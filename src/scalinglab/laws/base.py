@@ -97,6 +97,8 @@ class Law:
     citation: str = ""
     variable_latex: Mapping[str, str] = field(default_factory=dict)
     # For compute laws: (params dict, compute array) -> (N_opt, D_opt) under a compute budget.
+    # The source text of a law built by `Law.from_expression` (so exports can rebuild it).
+    expression: str | None = None
     allocation: Callable[[Mapping[str, float], np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
 
     # ----------------------------------------------------------------- introspection
@@ -209,11 +211,14 @@ class Law:
         >>> law.param_names
         ('a', 'b', 'c')
         """
+        import dataclasses
+
         from scalinglab.laws.expression import law_from_expression
 
-        return law_from_expression(
+        law = law_from_expression(
             expression, params=params, variables=variables, name=name, direction=direction
         )
+        return law if law.expression else dataclasses.replace(law, expression=expression)
 
 
 def unpack(theta: np.ndarray, p: int) -> list[np.ndarray]:

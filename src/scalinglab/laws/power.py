@@ -63,7 +63,7 @@ def _power_offset(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
 
 
 def _power_offset_jac(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    a, b, c = unpack(theta, 3)
+    a, b, _ = unpack(theta, 3)
     xb = X[0] ** (-b)
     return stack_jac(xb, -a * xb * np.log(X[0]), np.ones_like(xb))
 

@@ -1,0 +1,275 @@
+"""From a user's table to the arrays the solver fits, with every check a user deserves.
+
+`prepare` validates columns and values, drops unusable rows (and says which), detects
+higher-is-better metrics (accuracy, AUC, BLEU, pass rate) and percent scales, applies the fit
+range, and returns a `Prepared` bundle. Every problem a user can cause raises a
+`ScalingLabError` that names the column, rows or parameter and says what to do.
+
+>>> import pandas as pd
+>>> from scalinglab.fitting.data import prepare
+>>> from scalinglab import get_law
+>>> p = prepare(pd.DataFrame({"D": [1e3, 1e4, 1e5, 1e6], "acc": [50.0, 70, 80, 85]}),
+...             x="D", y="acc", law=get_law("power_offset"))
+>>> p.higher_is_better, p.ceiling
+(True, 100.0)
+>>> p.notes[0]
+"'acc' is treated as higher-is-better (from its name); power-law families are fitted to the error 100.0 - acc."
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from scalinglab.errors import ScalingLabError, ScalingLabWarning
+from scalinglab.laws.base import Law
+
+HIGHER_IS_BETTER = re.compile(
+    r"(acc|auc|bleu|rouge|pass|f1|score|precision|recall|exact_match|win|top\d|map\b|ndcg)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Prepared:
+    """Clean arrays for the solver plus what the user should be told about them."""
+
+    X: np.ndarray  # (k, n) all clean rows
+    y: np.ndarray  # (n,) the user's metric
+    target: np.ndarray  # (n,) what the law is fitted to (error for higher-is-better)
+    weights: np.ndarray  # (n,)
+    in_range: np.ndarray  # (n,) bool
+    frame: pd.DataFrame  # clean rows: x columns, y column, in_range
+    x_cols: list[str]
+    y_col: str
+    higher_is_better: bool
+    ceiling: float | None
+    flip: bool  # target = ceiling - y
+    range_on: str | None
+    notes: list[str] = field(default_factory=list)
+
+    def to_user(self, values: np.ndarray) -> np.ndarray:
+        """Law output → the user's metric."""
+        return self.ceiling - values if self.flip else values  # type: ignore[operator]
+
+
+def as_frame(data: object) -> pd.DataFrame:
+    """Accept a DataFrame, a mapping of columns, or a path to a CSV file."""
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    elif isinstance(data, Mapping):
+        try:
+            frame = pd.DataFrame(dict(data))
+        except ValueError as e:
+            raise ScalingLabError(f"could not build a table from the given columns: {e}") from None
+    elif isinstance(data, str) and data.lower().endswith((".csv", ".tsv", ".txt")):
+        sep = "\t" if data.lower().endswith(".tsv") else ","
+        try:
+            frame = pd.read_csv(data, sep=sep)
+        except (OSError, pd.errors.ParserError) as e:
+            raise ScalingLabError(f"could not read {data!r} as a table: {e}") from None
+    else:
+        raise ScalingLabError(
+            f"data must be a pandas DataFrame, a dict of columns or a CSV path, not "
+            f"{type(data).__name__}"
+        )
+    if frame.shape[0] == 0:
+        raise ScalingLabError("the table is empty: it has no rows to fit")
+    dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if dupes:
+        raise ScalingLabError(
+            f"the table has duplicate column name(s) {dupes}: rename them so each is unique"
+        )
+    return frame
+
+
+def _numeric_column(frame: pd.DataFrame, col: str, role: str) -> pd.Series:
+    if col not in frame.columns:
+        raise ScalingLabError(
+            f"no column {col!r} for {role}; the table has columns {[str(c) for c in frame.columns]}"
+        )
+    raw = frame[col]
+    if not (pd.api.types.is_numeric_dtype(raw) or raw.dtype == object or
+            pd.api.types.is_string_dtype(raw)):
+        raise ScalingLabError(f"column {col!r} ({role}) must hold numbers, not {raw.dtype}")
+    return pd.to_numeric(raw, errors="coerce").astype(float)
+
+
+def _rows(index: pd.Index, mask: np.ndarray, limit: int = 5) -> str:
+    labels = [str(v) for v in index[mask][:limit]]
+    more = int(mask.sum()) - len(labels)
+    return ", ".join(labels) + (f" and {more} more" if more > 0 else "")
+
+
+def detect_higher_is_better(y_col: str, higher_is_better: bool | None) -> tuple[bool, bool]:
+    """(higher_is_better, detected_from_name)."""
+    if higher_is_better is not None:
+        return bool(higher_is_better), False
+    hit = bool(HIGHER_IS_BETTER.search(y_col)) and "loss" not in y_col.lower() and (
+        "err" not in y_col.lower()
+    )
+    return hit, hit
+
+
+def prepare(
+    data: object,
+    x: str | Sequence[str],
+    y: str,
+    law: Law,
+    fit_range: tuple[float, float] | None = None,
+    range_on: str | None = None,
+    space: str = "log",
+    weights: str | Sequence[float] | np.ndarray | None = None,
+    higher_is_better: bool | None = None,
+    ceiling: float | None = None,
+) -> Prepared:
+    """Validate ``data`` for fitting ``law`` and return the arrays; see the module docstring."""
+    frame = as_frame(data)
+    x_cols = [x] if isinstance(x, str) else list(x)
+    if len(x_cols) != len(law.variables):
+        raise ScalingLabError(
+            f"law {law.name!r} takes {len(law.variables)} variable(s) {list(law.variables)}; "
+            f"got x={x_cols}. Pass x as "
+            + (f"a list of {len(law.variables)} columns" if len(law.variables) > 1 else "one column")
+        )
+    if len(set(x_cols)) != len(x_cols):
+        raise ScalingLabError(f"x names the same column twice: {x_cols}")
+    if y in x_cols:
+        raise ScalingLabError(f"column {y!r} is used both as x and as y: choose a different y")
+    if space not in ("log", "linear"):
+        raise ScalingLabError(f"space must be 'log' or 'linear', not {space!r}")
+
+    notes: list[str] = []
+    cols = {c: _numeric_column(frame, c, "x") for c in x_cols}
+    ycol = _numeric_column(frame, y, "y")
+
+    if isinstance(weights, str):
+        w = _numeric_column(frame, weights, "weights").to_numpy()
+    elif weights is None:
+        w = np.ones(len(frame))
+    else:
+        w = np.asarray(weights, dtype=float).ravel()
+        if w.shape[0] != len(frame):
+            raise ScalingLabError(
+                f"weights has {w.shape[0]} values but the table has {len(frame)} rows"
+            )
+
+    values = np.column_stack([cols[c].to_numpy() for c in x_cols] + [ycol.to_numpy(), w])
+    bad = ~np.isfinite(values).all(axis=1)
+    if bad.any():
+        which = [c for i, c in enumerate([*x_cols, y, "weights"]) if not np.isfinite(values[:, i]).all()]
+        msg = (
+            f"{int(bad.sum())} row(s) have a missing, non-numeric or infinite value in "
+            f"{which} (rows {_rows(frame.index, bad)})"
+        )
+        if (~bad).sum() < law.n_params + 1:
+            raise ScalingLabError(msg + f"; too few rows remain to fit {law.n_params} parameters. "
+                                  "Fix or fill those values.")
+        notes.append(msg + "; they were dropped.")
+        warnings.warn(notes[-1], ScalingLabWarning, stacklevel=3)
+    keep = ~bad
+    index = frame.index[keep]
+    X = values[keep, : len(x_cols)].T.copy()
+    yv = values[keep, len(x_cols)].copy()
+    w = values[keep, len(x_cols) + 1].copy()
+    if (w < 0).any():
+        raise ScalingLabError(f"weights must be >= 0; rows {_rows(index, w < 0)} are negative")
+    if not (w > 0).any():
+        raise ScalingLabError("all weights are zero: nothing to fit")
+
+    if law.needs_positive_x:
+        for i, c in enumerate(x_cols):
+            nonpos = X[i] <= 0
+            if nonpos.any():
+                raise ScalingLabError(
+                    f"column {c!r} has values <= 0 (rows {_rows(index, nonpos)}), but law "
+                    f"{law.name!r} takes powers or logs of it: remove those rows or choose a law "
+                    "that accepts them (e.g. 'exponential')"
+                )
+
+    hib, from_name = detect_higher_is_better(y, higher_is_better)
+    flip = False
+    if hib:
+        if ceiling is None:
+            ceiling = 100.0 if yv.max() > 1.0 else 1.0
+            if ceiling == 100.0:
+                notes.append(f"'{y}' looks like a percentage (values up to {yv.max():g}); "
+                             "its ceiling is taken as 100.")
+        outside = (yv > ceiling) | (yv < 0)
+        if outside.any():
+            raise ScalingLabError(
+                f"column {y!r} is a higher-is-better metric with ceiling {ceiling:g}, but rows "
+                f"{_rows(index, outside)} lie outside [0, {ceiling:g}]: fix them, or pass "
+                "ceiling= (or higher_is_better=False if lower is better)"
+            )
+        flip = law.direction == "decreasing"
+        why = "from its name" if from_name else "as requested"
+        if flip:
+            notes.insert(0, f"'{y}' is treated as higher-is-better ({why}); power-law families "
+                            f"are fitted to the error {ceiling!r} - {y}.")
+        else:
+            notes.insert(0, f"'{y}' is treated as higher-is-better ({why}).")
+    elif law.direction == "increasing" and len(yv) > 2 and np.corrcoef(X[0], yv)[0, 1] < 0:
+        notes.append(f"law {law.name!r} increases with x but '{y}' decreases: is '{y}' a loss? "
+                     "Consider a decreasing family.")
+    target = (ceiling - yv) if flip else yv  # type: ignore[operator]
+
+    if space == "log":
+        nonpos = target <= 0
+        if nonpos.any():
+            what = f"the error {ceiling:g} - {y}" if flip else f"column {y!r}"
+            raise ScalingLabError(
+                f"{what} has values <= 0 (rows {_rows(index, nonpos)}), and residuals are "
+                "measured in log space: drop those rows or pass space='linear'"
+            )
+
+    # ---- fit range
+    range_var = None
+    in_range = np.ones(len(yv), dtype=bool)
+    if fit_range is not None:
+        try:
+            lo, hi = (float(v) if v is not None else None for v in fit_range)
+        except (TypeError, ValueError):
+            raise ScalingLabError(
+                f"fit_range must be (low, high) numbers or None, not {fit_range!r}"
+            ) from None
+        if range_on is None:
+            range_var = x_cols[0]
+        elif range_on in x_cols:
+            range_var = range_on
+        elif range_on in frame.columns:
+            range_var = range_on
+        else:
+            raise ScalingLabError(
+                f"range_on={range_on!r} is not a column; use one of {x_cols} or another numeric "
+                "column such as compute"
+            )
+        rv = (X[x_cols.index(range_var)] if range_var in x_cols
+              else _numeric_column(frame, range_var, "range_on").to_numpy()[keep])
+        if lo is not None and hi is not None and lo > hi:
+            raise ScalingLabError(f"fit_range low {lo:g} is above high {hi:g}: swap them")
+        if lo is not None:
+            in_range &= rv >= lo
+        if hi is not None:
+            in_range &= rv <= hi
+    fit_mask = in_range & (w > 0)
+    n_in = int(fit_mask.sum())
+    if n_in < law.n_params:
+        where = f" in fit_range {fit_range} on {range_var!r}" if fit_range is not None else ""
+        raise ScalingLabError(
+            f"only {n_in} usable point(s){where}, but law {law.name!r} has {law.n_params} "
+            "parameters: widen the range or choose a law with fewer parameters"
+        )
+
+    out = pd.DataFrame({c: X[i] for i, c in enumerate(x_cols)}, index=index)
+    out[y] = yv
+    out["in_range"] = in_range
+    return Prepared(
+        X=X, y=yv, target=target, weights=w, in_range=in_range, frame=out, x_cols=x_cols,
+        y_col=y, higher_is_better=hib, ceiling=ceiling, flip=flip, range_on=range_var, notes=notes,
+    )

@@ -39,8 +39,9 @@ def main() -> None:
     for n_jobs in (-1, 1):
         times = [_time(n_jobs=n_jobs, cache=None) for _ in range(args.repeats)]
         best = min(t for t, _ in times)
-        rows.append((f"cold, n_jobs={n_jobs} ({joblib.cpu_count() if n_jobs == -1 else 1} "
-                     f"workers)", best, times[0][1]))
+        workers = joblib.cpu_count() if n_jobs == -1 else 1
+        label = f"cold, n_jobs={n_jobs} ({workers} worker{'s' if workers > 1 else ''})"
+        rows.append((label, best, times[0][1]))
         print(rows[-1])
     with tempfile.TemporaryDirectory() as tmp:
         _time(n_jobs=-1, cache=tmp)

@@ -206,7 +206,8 @@ class Objective:
             if self.space == "log":
                 if f is None:
                     f = self.law.fn(X, self.pmap.theta(u))
-                J = J / np.maximum(f, TINY)[..., None]
+                # where f <= 0 the residual is a constant penalty: its gradient is zero
+                J = np.where((f > TINY)[..., None], J / np.maximum(f, TINY)[..., None], 0.0)
         return np.where(np.isfinite(J), J, 0.0)
 
 

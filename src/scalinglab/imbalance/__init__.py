@@ -7,6 +7,16 @@
 True
 """
 
+from scalinglab.imbalance.analysis import (
+    CURVE_LAWS,
+    TREND_LAWS,
+    largest_size,
+    learning_curves,
+    ratio_trends,
+    summarize,
+    tradeoff,
+    winners,
+)
 from scalinglab.imbalance.datasets import (
     ImbalancedSplit,
     class_counts,
@@ -29,10 +39,12 @@ from scalinglab.imbalance.table import validate_study_table
 
 __all__ = [
     "COLUMNS",
+    "CURVE_LAWS",
     "DEFAULT_RATIOS",
     "DEFAULT_REMEDIES",
     "DEFAULT_SIZES",
     "METRICS",
+    "TREND_LAWS",
     "ImbalancedSplit",
     "Remedy",
     "class_counts",
@@ -41,10 +53,16 @@ __all__ = [
     "default_model",
     "evaluate",
     "get_remedy",
+    "largest_size",
+    "learning_curves",
     "make_imbalanced",
     "n_minority_classes",
     "names",
+    "ratio_trends",
     "run_one",
     "run_study",
+    "summarize",
+    "tradeoff",
     "validate_study_table",
+    "winners",
 ]

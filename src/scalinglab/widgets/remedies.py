@@ -1,0 +1,414 @@
+"""`RemedyComparer`: compare class-imbalance remedies from a study table, in three views.
+
+* view 1: a metric against the imbalance ratio ρ (log x), per remedy: runs, mean over seeds
+  with a t-interval, a fitted trend (`scalinglab.imbalance.ratio_trends`).
+* view 2: learning curves (metric against training size) at one ratio, per remedy, with
+  fitted laws, an extrapolation to ``horizon`` × the largest size, and confidence bands
+  (`scalinglab.imbalance.learning_curves`).
+* view 3: minority recall against majority accuracy across runs, a line against a curve
+  (`scalinglab.imbalance.tradeoff`).
+
+A summary table says which remedy wins at each ratio, by how much, and whether that margin
+is larger than the seed-to-seed spread (`scalinglab.imbalance.winners`). Everything shown
+comes from those calls; `to_python` writes them out, `to_json` saves table and fits.
+
+Example
+-------
+>>> import scalinglab as sl
+>>> t = sl.imbalance.run_study(remedies=["none", "oversample"], ratios=[1, 5, 20],
+...                            sizes=[30, 60, 120], seeds=2, n_jobs=1, cache=None,
+...                            progress=False)
+>>> w = sl.RemedyComparer(t)
+>>> w.view, w.metric, w.remedies
+(1, 'accuracy', ['none', 'oversample'])
+>>> w.summary.loc[w.summary.ratio == 20, "best"].item()
+'oversample'
+>>> w.view = 3; w.verdict.split(":")[0] in ("The line wins", "The curve wins")
+True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import numpy as np
+import pandas as pd
+import traitlets as t
+
+from scalinglab.errors import ScalingLabError
+from scalinglab.imbalance import analysis
+from scalinglab.imbalance.metrics import METRICS
+from scalinglab.imbalance.remedies import BASIC, get_remedy
+from scalinglab.imbalance.table import validate_study_table
+from scalinglab.widgets import remedies_charts as charts
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+VIEWS = {1: "metric vs imbalance ratio", 2: "learning curves", 3: "minority vs majority"}
+GRID = 60  # points per fitted curve
+CONTROLS = ("view", "metric", "remedies", "ratio", "trend_law", "curve_law", "level", "horizon")
+
+
+def _asset(name: str) -> str | Path:
+    path = STATIC / name
+    if path.exists():
+        return path
+    return "" if name.endswith(".css") else (
+        "export default { render({ el }) { el.textContent = 'scalinglab: the front end is not "
+        "built; run `npm --prefix js run build`.'; } };"
+    )
+
+
+def _describe(remedy: str) -> str:
+    try:
+        return get_remedy(remedy).description
+    except ScalingLabError:
+        return "a remedy from your own runs"
+
+
+def _num(v: Any) -> float | None:
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    out = []
+    for rec in frame.to_dict(orient="records"):
+        out.append({k: (_num(v) if isinstance(v, float | np.floating) else
+                        int(v) if isinstance(v, np.integer) else
+                        bool(v) if isinstance(v, np.bool_) else v) for k, v in rec.items()})
+    return out
+
+
+class RemedyComparer(anywidget.AnyWidget):
+    """Compare remedies in a study table (from `run_study` or your own runs)."""
+
+    _esm = _asset("remedies.js")
+    _css = _asset("remedies.css")
+
+    # -- controls (the front end sets them; Python can too) --------------------------------
+    view = t.Int(1).tag(sync=True)
+    metric = t.Unicode("accuracy").tag(sync=True)
+    remedies = t.List(t.Unicode()).tag(sync=True)
+    ratio = t.Float(None, allow_none=True).tag(sync=True)
+    trend_law = t.Unicode("error_power").tag(sync=True)
+    curve_law = t.Unicode("power_offset").tag(sync=True)
+    level = t.Float(0.95).tag(sync=True)
+    horizon = t.Float(4.0).tag(sync=True)
+
+    # -- what the front end shows -----------------------------------------------------------
+    remedy_info = t.List(t.Dict()).tag(sync=True)
+    metric_options = t.List(t.Unicode()).tag(sync=True)
+    ratio_options = t.List(t.Float()).tag(sync=True)
+    trend_options = t.List(t.Unicode(), list(analysis.TREND_LAWS)).tag(sync=True)
+    curve_options = t.List(t.Unicode(), list(analysis.CURVE_LAWS)).tag(sync=True)
+    spec = t.Dict().tag(sync=True)
+    chart_data = t.Dict().tag(sync=True)
+    summary_rows = t.List(t.Dict()).tag(sync=True)
+    fit_rows = t.List(t.Dict()).tag(sync=True)
+    verdict = t.Unicode("").tag(sync=True)
+    notes = t.List(t.Unicode()).tag(sync=True)
+    error = t.Unicode("").tag(sync=True)
+    code = t.Unicode("").tag(sync=True)
+    _model_ref = t.Unicode("").tag(sync=True)
+
+    def __init__(self, table: pd.DataFrame, **kwargs: Any) -> None:
+        self.table = validate_study_table(table)
+        #: FitResults of the current view ({remedy: FitResult}; view 3: {"line", "curve"}).
+        self.results: dict[str, Any] = {}
+        #: The winners table (`scalinglab.imbalance.winners`) for the current metric.
+        self.summary = pd.DataFrame()
+        #: The line-vs-curve `Comparison` of view 3 (None until view 3 is shown).
+        self.comparison = None
+        names = list(dict.fromkeys(self.table["remedy"]))
+        available = [m for m in METRICS if self.table[m].notna().any()]
+        ratios = sorted(float(r) for r in self.table["ratio"].unique())
+        defaults: dict[str, Any] = {
+            "remedies": names,
+            "metric": "accuracy" if "accuracy" in available else available[0],
+            "ratio": ratios[-1],
+        }
+        defaults.update(kwargs)
+        self._ready = False
+        super().__init__(**defaults)
+        self.remedy_info = [
+            {"name": n, "color": c, "description": _describe(n),
+             "known": n.split("+")[0] in BASIC}
+            for n, c in zip(names, charts.colors_for(names), strict=True)
+        ]
+        self.metric_options = available
+        self.ratio_options = ratios
+        self._model_ref = self.model_id or ""
+        self.on_msg(self._on_msg)
+        self._ready = True
+        self.refresh()
+
+    # ----------------------------------------------------------------- state → view
+    @t.observe(*CONTROLS)
+    def _on_control(self, change: dict) -> None:
+        if self._ready:
+            self.refresh(new_spec=change["name"] in ("view", "metric"))
+
+    def refresh(self, new_spec: bool = True) -> None:
+        """Recompute the current view; on a ScalingLabError show it and keep the last view."""
+        try:
+            self._check_controls()
+            spec, data, fits, results, verdict, notes = self._compute()
+            summary = analysis.winners(self.table, self.metric, self.remedies or None,
+                                       level=self.level)
+        except ScalingLabError as exc:
+            self._revert()
+            self.error = str(exc)
+            return
+        self._good = {k: getattr(self, k) for k in CONTROLS}
+        self.results = results
+        self.summary = summary
+        with self.hold_sync():
+            if new_spec or not self.spec or spec.get("_view") != self.spec.get("_view"):
+                self.spec = spec
+            self.chart_data = data
+            self.fit_rows = fits
+            self.verdict = verdict
+            self.notes = notes
+            self.summary_rows = _records(summary)
+            self.code = self.to_python()
+            self.error = ""
+
+    def _revert(self) -> None:
+        """Put the controls back to the last state that worked (nothing else changes)."""
+        good = getattr(self, "_good", None)
+        if not good:
+            return
+        self._ready = False
+        try:
+            with self.hold_sync():
+                for k, v in good.items():
+                    setattr(self, k, v)
+        finally:
+            self._ready = True
+
+    def _check_controls(self) -> None:
+        if self.view not in VIEWS:
+            raise ScalingLabError(f"view must be 1, 2 or 3 ({', '.join(VIEWS.values())}), "
+                                  f"not {self.view!r}")
+        if self.metric not in self.metric_options:
+            raise ScalingLabError(f"metric {self.metric!r} is not in this table; choose one of "
+                                  f"{', '.join(self.metric_options)}")
+        known = [r["name"] for r in self.remedy_info]
+        unknown = [r for r in self.remedies if r not in known]
+        if unknown:
+            raise ScalingLabError(f"remedy {unknown[0]!r} is not in the table; it has "
+                                  f"{', '.join(known)}")
+        if not 0.5 <= self.level < 1:
+            raise ScalingLabError(f"level must lie in [0.5, 1), not {self.level!r}")
+        if not self.horizon >= 1:
+            raise ScalingLabError(f"horizon must be >= 1 (a multiple of the largest training "
+                                  f"size), not {self.horizon!r}")
+        if self.trend_law not in self.trend_options:
+            raise ScalingLabError(f"trend_law must be one of {', '.join(self.trend_options)}")
+        if self.curve_law not in self.curve_options:
+            raise ScalingLabError(f"curve_law must be one of {', '.join(self.curve_options)}")
+
+    @property
+    def _domain(self) -> tuple[list[str], list[str]]:
+        return [r["name"] for r in self.remedy_info], [r["color"] for r in self.remedy_info]
+
+    def _compute(self):
+        domain, colors = self._domain
+        active = [r for r in domain if r in set(self.remedies)]
+        if self.view == 3:
+            return self._compute_tradeoff(active, domain, colors)
+        metric = self.metric
+        if self.view == 1:
+            frame = analysis.largest_size(self.table)
+            x = "ratio"
+            results, errors = analysis.ratio_trends(self.table, metric, active,
+                                                    law=self.trend_law, level=self.level)
+            spec = charts.ratio_spec(metric, domain, colors)
+            hi_x = frame[x].max()
+        else:
+            ratio = self._nearest_ratio()
+            frame = self.table[np.isclose(self.table["ratio"], ratio)]
+            x = "train_size"
+            if frame[x].isna().all():
+                raise ScalingLabError("this table has no train_size values, so there are no "
+                                      "learning curves to show; add a train_size column")
+            results, errors = analysis.learning_curves(self.table, metric, ratio, active,
+                                                       law=self.curve_law, level=self.level)
+            spec = charts.size_spec(metric, domain, colors)
+            hi_x = frame[x].max() * self.horizon
+        spec["_view"] = self.view
+        frame = frame[frame["remedy"].isin(active)].dropna(subset=[metric, x])
+        points = frame[["remedy", x, "seed", metric]].rename(columns={metric: "value"})
+        means = analysis.summarize(frame, metric, by=("remedy", x), level=self.level) \
+            if len(frame) else pd.DataFrame(columns=["remedy", x, "n", "mean", "sd", "lo", "hi"])
+        fits, bands, rows = [], [], []
+        lo_x, data_hi = frame[x].min() if len(frame) else 1.0, frame[x].max() if len(frame) else 1
+        for rem in active:
+            if rem not in results:
+                continue
+            res = results[rem]
+            grid = np.geomspace(max(lo_x, 1e-12), max(hi_x, lo_x * 1.0001), GRID)
+            if self.view == 2:
+                grid = np.unique(np.concatenate([grid, [data_hi]]))
+            band = res.band(grid, kind="confidence", level=self.level)
+            for xv, yv, lo, hi in zip(grid, band["y"], band["lo"], band["hi"], strict=True):
+                part = "extrapolation" if xv > data_hi * (1 + 1e-9) else "fit"
+                fits.append({"remedy": rem, x: float(xv), "y": _num(yv), "part": part})
+                bands.append({"remedy": rem, x: float(xv), "lo": _num(lo), "hi": _num(hi)})
+            rows.append(self._fit_row(rem, res))
+        for rem, msg in errors.items():
+            rows.append({"remedy": rem, "law": "", "params": "", "r2": None, "error": msg})
+        # duplicate the boundary point so the dashed part joins the solid one
+        joined = []
+        for rem in active:
+            seg = [f for f in fits if f["remedy"] == rem]
+            ext = [f for f in seg if f["part"] == "extrapolation"]
+            if ext:
+                last_fit = [f for f in seg if f["part"] == "fit"][-1]
+                joined.append({**last_fit, "part": "extrapolation"})
+            joined.extend(seg)
+        data = {"datasets": {"points": _records(points), "means": _records(means),
+                             "fits": joined, "bands": bands}}
+        notes = [f"{len(frame)} runs shown"
+                 + (" (largest training set at each ratio)" if self.view == 1 else
+                    f" at ρ = {self._nearest_ratio():g}")
+                 + f"; intervals: {self.level:.0%} t-interval of the mean over seeds; bands: "
+                 f"{self.level:.0%} bootstrap confidence band of the fitted law."]
+        notes += list(errors.values())
+        verdict = self._curve_verdict(results, x, data_hi) if self.view == 2 else \
+            self._ratio_verdict(results)
+        return spec, data, rows, results, verdict, notes
+
+    def _nearest_ratio(self) -> float:
+        ratios = np.array(self.ratio_options)
+        r = self.ratio if self.ratio is not None else ratios[-1]
+        return float(ratios[np.argmin(np.abs(np.log(ratios) - math.log(max(r, 1e-12))))])
+
+    def _fit_row(self, rem: str, res) -> dict:
+        params = ", ".join(f"{k} = {v:.4g}" for k, v in res.params.items())
+        return {"remedy": rem, "law": res.law.name, "params": params,
+                "r2": _num(res.metrics.get("r2")), "error": ""}
+
+    def _ratio_verdict(self, results: dict) -> str:
+        if not results:
+            return ""
+        ratios = self.ratio_options
+        top = max(ratios)
+        preds = {r: float(res.predict(np.array([top]))[0]) for r, res in results.items()}
+        best = max(preds, key=preds.get)
+        return (f"At ρ = {top:g} the fitted trends rank {best} first "
+                f"({self.metric} ≈ {preds[best]:.3f}).")
+
+    def _curve_verdict(self, results: dict, x: str, data_hi: float) -> str:
+        if not results:
+            return ""
+        far = data_hi * self.horizon
+        preds = {r: float(res.predict(np.array([far]))[0]) for r, res in results.items()}
+        best = max(preds, key=preds.get)
+        return (f"Extrapolated to {far:,.0f} training examples at ρ = "
+                f"{self._nearest_ratio():g}, {best} leads ({self.metric} ≈ {preds[best]:.3f}).")
+
+    def _compute_tradeoff(self, active, domain, colors):
+        cmp = analysis.tradeoff(self.table, active)
+        self.comparison = cmp
+        d = self.table[self.table["remedy"].isin(active)].dropna(
+            subset=["majority_accuracy", "minority_recall"])
+        points = d[["remedy", "ratio", "train_size", "seed", "majority_accuracy",
+                    "minority_recall"]].rename(columns={"majority_accuracy": "x",
+                                                        "minority_recall": "y"})
+        grid = np.linspace(d["majority_accuracy"].min(), d["majority_accuracy"].max(), GRID)
+        fits, bands, rows = [], [], []
+        for name, res in cmp.results.items():
+            band = res.band(grid, kind="confidence", level=self.level)
+            for xv, yv, lo, hi in zip(grid, band["y"], band["lo"], band["hi"], strict=True):
+                fits.append({"law": name, "x": float(xv), "y": _num(yv)})
+                bands.append({"law": name, "x": float(xv), "lo": _num(lo), "hi": _num(hi)})
+            row = self._fit_row(name, res)
+            row["aic"] = _num(cmp.table.set_index("law").loc[name, "aic"])
+            rows.append(row)
+        spec = charts.tradeoff_spec(domain, colors)
+        spec["_view"] = 3
+        data = {"datasets": {"points": _records(points), "fits": fits, "bands": bands}}
+        aic = cmp.table.set_index("law")["aic"]
+        gap = float(abs(aic["line"] - aic["curve"]))
+        shape = "moon-shaped (curved)" if cmp.best == "curve" else "linear"
+        strength = "clearly" if gap > 10 else "modestly" if gap > 2 else "barely"
+        verdict = (f"The {cmp.best} wins: ΔAIC = {gap:.1f}, so the relation between minority "
+                   f"recall and majority accuracy is {strength} {shape} across {len(d)} runs.")
+        notes = [f"{len(d)} runs (every remedy, ratio, size and seed shown); line: "
+                 f"minority = a + b·majority; curve: a + b·majority + c·majority²; "
+                 f"{self.level:.0%} delta-method bands."]
+        return spec, data, rows, dict(cmp.results), verdict, notes
+
+    # ----------------------------------------------------------------- exports
+    def to_python(self) -> str:
+        """Code that recomputes what the current view shows, plus the fitted trends."""
+        rems = self.remedies
+        lines = [
+            "# Recompute the RemedyComparer view with scalinglab:",
+            "import pandas as pd",
+            "import scalinglab as sl",
+            "",
+            "table = pd.read_csv('study.csv')  # the study table shown in the widget",
+            f"winners = sl.imbalance.winners(table, {self.metric!r}, remedies={rems!r}, "
+            f"level={self.level!r})",
+        ]
+        if self.view == 1:
+            lines.append(f"fits, errors = sl.imbalance.ratio_trends(table, {self.metric!r}, "
+                         f"remedies={rems!r}, law={self.trend_law!r}, level={self.level!r})")
+        elif self.view == 2:
+            lines.append(f"fits, errors = sl.imbalance.learning_curves(table, {self.metric!r}, "
+                         f"ratio={self._nearest_ratio()!r}, remedies={rems!r}, "
+                         f"law={self.curve_law!r}, level={self.level!r})")
+        else:
+            lines.append(f"comparison = sl.imbalance.tradeoff(table, remedies={rems!r})")
+            lines.append("print(comparison.message)")
+        lines += ["", "# The fitted trends as plain functions (numbers exact):",
+                  "import numpy as np", ""]
+        for name, res in self.results.items():
+            fn = "fit_" + re.sub(r"\W", "_", name)
+            src = res.law.python_source(res.params, func_name=f"_{fn}_law").rstrip()
+            lines += [src, "", "", f"def {fn}({res.x[0]}):",
+                      f'    """{res.law.name} fitted to {res.y} against {res.x[0]} '
+                      f'({name})."""']
+            call = f"_{fn}_law({res.x[0]})"
+            lines.append(f"    return {res.ceiling!r} - {call}" if res.flip else
+                         f"    return {call}")
+            lines += ["", ""]
+        return "\n".join(lines).rstrip() + "\n"
+
+    def to_json(self) -> str:
+        """The summary table, the per-remedy means, and the fitted trends (``res.to_json()``)."""
+        payload = {
+            "view": self.view,
+            "view_name": VIEWS[self.view],
+            "metric": self.metric,
+            "remedies": list(self.remedies),
+            "ratio": self._nearest_ratio() if self.view == 2 else None,
+            "level": self.level,
+            "winners": _records(self.summary),
+            "means": _records(analysis.summarize(
+                self.table, self.metric, by=("remedy", "ratio", "train_size"), level=self.level
+            ).dropna(subset=["mean"])),
+            "fits": {name: json.loads(res.to_json()) for name, res in self.results.items()},
+            "verdict": self.verdict,
+        }
+        return json.dumps(payload, indent=2, allow_nan=False, default=_num)
+
+    def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if isinstance(content, dict) and content.get("type") == "export_json":
+            try:
+                text = self.to_json()
+                self.send({"type": "export_json", "text": text,
+                           "filename": f"remedies-{self.metric}-view{self.view}.json"})
+            except (ScalingLabError, ValueError) as exc:
+                self.send({"type": "export_json", "text": "", "message": str(exc)})
+

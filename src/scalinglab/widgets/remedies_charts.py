@@ -1,0 +1,142 @@
+"""Vega-Lite specs (via Altair) for the three views of `RemedyComparer`.
+
+Each spec reads named datasets that the widget fills and updates with changesets:
+
+* view 1 (metric against ρ) and view 2 (metric against training size): ``points`` (one row
+  per run), ``means`` (mean over seeds with its interval), ``fits`` (the fitted trend, with
+  ``part`` = "fit" or "extrapolation"), ``bands`` (its confidence band);
+* view 3 (minority against majority accuracy): ``points`` and ``fits`` / ``bands`` keyed by
+  ``law`` ("line" or "curve").
+
+Colours are fixed per remedy (``domain``/``range``) so a remedy keeps its colour when others
+are toggled off.
+
+>>> spec = ratio_spec("accuracy", ["none", "oversample"], ["#4c78a8", "#f58518"])
+>>> sorted(spec["datasets"])
+['bands', 'fits', 'means', 'points']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+
+#: Tableau-10, the order in which remedies get their colours.
+PALETTE: tuple[str, ...] = (
+    "#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2",
+    "#b279a2", "#eeca3b", "#9d755d", "#ff9da6", "#bab0ac",
+)
+METRIC_TITLES: dict[str, str] = {
+    "roc_auc": "ROC AUC (one-vs-rest, macro)",
+    "accuracy": "accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "minority_recall": "minority-class recall",
+    "majority_accuracy": "majority-class accuracy",
+}
+HEIGHT = 340
+
+
+def colors_for(remedies: Sequence[str]) -> list[str]:
+    """One colour per remedy, in order (cycling after ten)."""
+    return [PALETTE[i % len(PALETTE)] for i in range(len(remedies))]
+
+
+def _color(domain: Sequence[str], colors: Sequence[str], legend: bool = False) -> alt.Color:
+    return alt.Color(
+        "remedy:N",
+        scale=alt.Scale(domain=list(domain), range=list(colors)),
+        legend=alt.Legend(title="remedy", orient="bottom", direction="horizontal") if legend
+        else None,
+    )
+
+
+def _finish(chart: alt.TopLevelMixin, names: Sequence[str]) -> dict:
+    spec = chart.to_dict()
+    spec.pop("config", None)
+    spec["datasets"] = {n: [] for n in names}
+    spec["height"] = HEIGHT
+    return spec
+
+
+def _curves_spec(x: str, x_title: str, metric: str, domain: Sequence[str],
+                 colors: Sequence[str], x_type: str = "log") -> dict:
+    color = _color(domain, colors)
+    y_title = METRIC_TITLES.get(metric, metric)
+    xenc = alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type=x_type, nice=False))
+    yscale = alt.Scale(zero=False, nice=True)
+    band = alt.Chart(alt.NamedData("bands")).mark_area(opacity=0.14).encode(
+        x=xenc, y=alt.Y("lo:Q", title=y_title, scale=yscale), y2="hi:Q", color=color,
+        detail="remedy:N",
+    )
+    fit = alt.Chart(alt.NamedData("fits")).mark_line(strokeWidth=2).encode(
+        x=xenc, y=alt.Y("y:Q", title=y_title, scale=yscale), color=color,
+        strokeDash=alt.StrokeDash(
+            "part:N",
+            scale=alt.Scale(domain=["fit", "extrapolation"], range=[[1, 0], [5, 4]]),
+            legend=None,
+        ),
+        detail="remedy:N",
+    )
+    tip_points = [
+        alt.Tooltip("remedy:N"), alt.Tooltip(f"{x}:Q", title=x_title, format=",.4~g"),
+        alt.Tooltip("seed:Q"), alt.Tooltip("value:Q", title=y_title, format=".4f"),
+    ]
+    points = alt.Chart(alt.NamedData("points")).mark_circle(size=22, opacity=0.35).encode(
+        x=xenc, y=alt.Y("value:Q", title=y_title, scale=yscale), color=color, tooltip=tip_points,
+    )
+    tip_means = [
+        alt.Tooltip("remedy:N"), alt.Tooltip(f"{x}:Q", title=x_title, format=",.4~g"),
+        alt.Tooltip("mean:Q", format=".4f"), alt.Tooltip("lo:Q", format=".4f"),
+        alt.Tooltip("hi:Q", format=".4f"), alt.Tooltip("n:Q", title="seeds"),
+    ]
+    rules = alt.Chart(alt.NamedData("means")).mark_rule(strokeWidth=1.5).encode(
+        x=xenc, y=alt.Y("lo:Q", title=y_title, scale=yscale), y2="hi:Q", color=color,
+    )
+    means = alt.Chart(alt.NamedData("means")).mark_point(
+        filled=True, size=60, opacity=1, stroke="white", strokeWidth=0.6
+    ).encode(x=xenc, y=alt.Y("mean:Q", title=y_title, scale=yscale), color=color,
+             tooltip=tip_means)
+    chart = alt.layer(band, fit, points, rules, means)
+    return _finish(chart, ["bands", "fits", "points", "means"])
+
+
+def ratio_spec(metric: str, domain: Sequence[str], colors: Sequence[str]) -> dict:
+    """View 1: ``metric`` against the imbalance ratio ρ (log x)."""
+    return _curves_spec("ratio", "imbalance ratio ρ (majority / minority size)", metric, domain,
+                        colors)
+
+
+def size_spec(metric: str, domain: Sequence[str], colors: Sequence[str]) -> dict:
+    """View 2: ``metric`` against the number of training examples (log x)."""
+    return _curves_spec("train_size", "training examples (before the remedy)", metric, domain,
+                        colors)
+
+
+def tradeoff_spec(domain: Sequence[str], colors: Sequence[str], ink: str = "#8a8a8a") -> dict:
+    """View 3: minority-class recall against majority-class accuracy, one point per run."""
+    color = _color(domain, colors)
+    xenc = alt.X("x:Q", title="majority-class accuracy", scale=alt.Scale(zero=False, nice=True))
+    yenc = alt.Y("y:Q", title="minority-class recall", scale=alt.Scale(zero=False, nice=True))
+    dash = alt.StrokeDash(
+        "law:N", scale=alt.Scale(domain=["line", "curve"], range=[[6, 4], [1, 0]]),
+        legend=alt.Legend(title="fit", orient="bottom", direction="horizontal"),
+    )
+    band = alt.Chart(alt.NamedData("bands")).mark_area(opacity=0.12, color=ink).encode(
+        x=xenc, y=alt.Y("lo:Q", title="minority-class recall"), y2="hi:Q", detail="law:N",
+    )
+    fit = alt.Chart(alt.NamedData("fits")).mark_line(strokeWidth=2, color=ink).encode(
+        x=xenc, y=yenc, strokeDash=dash,
+    )
+    points = alt.Chart(alt.NamedData("points")).mark_point(filled=True, opacity=0.6).encode(
+        x=xenc, y=yenc, color=color,
+        size=alt.Size("ratio:Q", scale=alt.Scale(type="log", range=[15, 110]),
+                      legend=alt.Legend(title="ρ", orient="bottom", direction="horizontal")),
+        tooltip=[
+            alt.Tooltip("remedy:N"), alt.Tooltip("ratio:Q", title="ρ"),
+            alt.Tooltip("train_size:Q", title="train size"), alt.Tooltip("seed:Q"),
+            alt.Tooltip("x:Q", title="majority acc.", format=".4f"),
+            alt.Tooltip("y:Q", title="minority recall", format=".4f"),
+        ],
+    )
+    return _finish(alt.layer(band, fit, points), ["bands", "fits", "points"])

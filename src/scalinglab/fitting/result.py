@@ -258,7 +258,9 @@ class FitResult:
                                                          "exponential", "broken_power",
                                                          "broken_power2"):
                 v = self._to_user(np.array(self.params[name]))
-                return (f". The fitted {what} is {fmt(float(v))} ({name}); a target beyond it "
+                if self.flip:
+                    what = f"ceiling (from the error floor {name})"
+                return (f". The fitted {what} is {fmt(float(v))}; a target beyond it "
                         "is never reached")
         return ""
 

@@ -4,7 +4,10 @@
   intervals are asymmetric and stay positive), t quantiles with n − q degrees of freedom.
 * ``bootstrap``: B resamples of the fitted points drawn as multinomial counts and solved all
   at once by `batched_lm`, warm-started from the point estimate. Percentile intervals for
-  parameters; pointwise percentile bands for the curve.
+  parameters; pointwise percentile bands for the curve. Both get the usual small-sample
+  correction: deviations from the point fit are scaled by √(n/(n−q))·t/z, since the bootstrap
+  variance is biased low by (n−q)/n and a percentile acts like a z rather than a t quantile
+  (without it, 95% bands cover ~93% at n = 40; with it, ~95%: tests/test_coverage.py).
 
 Prediction bands add the residual noise: for the delta method its variance s² in fitting
 space; for the bootstrap, residuals of the point fit resampled onto each curve.
@@ -95,6 +98,13 @@ def build(
     return unc
 
 
+def small_sample_factor(unc: Uncertainty, level: float) -> float:
+    """√(n/(n−q))·t/z: widens bootstrap percentile intervals to their nominal coverage."""
+    n = len(unc.resid)
+    a = (1 - level) / 2
+    return float(np.sqrt(n / unc.dof) * stats.t.ppf(1 - a, unc.dof) / stats.norm.ppf(1 - a))
+
+
 def param_intervals(
     unc: Uncertainty, pmap: ParamMap, u: np.ndarray, level: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -111,8 +121,9 @@ def param_intervals(
         lo_t, hi_t = pmap.theta(u - t * se), pmap.theta(u + t * se)
     else:
         assert unc.samples_u is not None
-        T = pmap.theta(unc.samples_u)
-        lo_t, hi_t = np.quantile(T, a, axis=0), np.quantile(T, 1 - a, axis=0)
+        k = small_sample_factor(unc, level)
+        ql, qh = np.quantile(unc.samples_u, [a, 1 - a], axis=0)
+        lo_t, hi_t = pmap.theta(u + k * (ql - u)), pmap.theta(u + k * (qh - u))
     return np.minimum(lo_t, hi_t), np.maximum(lo_t, hi_t)
 
 
@@ -152,7 +163,10 @@ def curve_band(
             infl = np.sqrt(len(res) / max(unc.dof, 1))
             F = F + rng.choice(res * infl, size=F.shape)
         F = np.where(np.isfinite(F), F, np.nan)
-        lo_g, hi_g = np.nanquantile(F, a, axis=0), np.nanquantile(F, 1 - a, axis=0)
+        lo_g, hi_g = np.nanquantile(F, [a, 1 - a], axis=0)
+        if kind == "confidence":
+            k = small_sample_factor(unc, level)
+            lo_g, hi_g = gc + k * (lo_g - gc), gc + k * (hi_g - gc)
     if obj.space == "log":
         return center, np.exp(lo_g), np.exp(hi_g)
     return center, lo_g, hi_g

@@ -43,7 +43,7 @@ POWER = register(
         variables=("x",),
         params=(
             Param("a", 0.0, np.inf, log=True, doc="scale"),
-            Param("b", 0.0, 10.0, latex=r"\alpha", doc="exponent"),
+            Param("b", 0.0, 10.0, doc="exponent"),
         ),
         fn=_power,
         jac=_power_jac,
@@ -85,8 +85,8 @@ POWER_OFFSET = register(
         variables=("x",),
         params=(
             Param("a", 0.0, np.inf, log=True, doc="scale"),
-            Param("b", 0.0, 10.0, latex=r"\alpha", doc="exponent"),
-            Param("c", 0.0, np.inf, latex=r"L_\infty", doc="irreducible loss (floor)"),
+            Param("b", 0.0, 10.0, doc="exponent"),
+            Param("c", 0.0, np.inf, doc="irreducible loss (floor)"),
         ),
         fn=_power_offset,
         jac=_power_offset_jac,

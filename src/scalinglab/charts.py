@@ -1,0 +1,481 @@
+"""One Vega-Lite spec for fitted laws, used by `FitResult.chart()` and the LawExplorer widget.
+
+The spec (built with Altair) draws from NAMED datasets, so the widget can embed it once and
+replace rows with Vega changesets while a user drags the fit range:
+
+* ``points``         the data: ``x``, ``y``, ``color`` (series key), ``label``, ``in_range``
+* ``fits``           fitted curves over the data's x span: ``x``, ``y``, ``color``, ``key``
+* ``extrapolation``  the same curves beyond the data, out to the horizon (drawn dashed)
+* ``bands``          confidence / prediction bands: ``x``, ``lo``, ``hi``, ``color``, ``key``
+* ``target_line``    the target level (one row ``{"y": target}``) when a target is set
+* ``targets``        where each law reaches the target: ``x``, ``lo``, ``hi``, ``y``
+
+Fields are generic (``x``, ``y``): column names only appear as axis titles, so a column named
+``a.b`` or ``<img ...>`` needs no escaping in field expressions. The axis domains are the
+top-level params ``xdomain`` and ``ydomain`` (computed here from the points and curves, not
+the bands, so a wide band cannot squash the data); the interval brush on x is the param
+``brush``.
+
+Example
+-------
+>>> import numpy as np, pandas as pd
+>>> import scalinglab as sl
+>>> D = np.logspace(6, 9, 20)
+>>> res = sl.fit(pd.DataFrame({"D": D, "loss": 40 * D ** -0.25 + 1.7}), x="D", y="loss",
+...              law="power_offset", ci="delta")
+>>> chart = fit_chart(res, horizon=10, target=1.8)
+>>> spec = chart.to_dict()
+>>> sorted(spec["datasets"])
+['bands', 'extrapolation', 'fits', 'points', 'target_line', 'targets']
+>>> len(spec["datasets"]["points"])
+20
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from scalinglab.errors import ScalingLabError
+from scalinglab.laws.registry import names as law_names
+
+DATASETS = ("points", "fits", "extrapolation", "bands", "target_line", "targets")
+
+# Law families keep one colour everywhere (toggles, curves, bands, table).
+LAW_PALETTE = (
+    "#4c78a8", "#e45756", "#54a24b", "#b279a2", "#f58518",
+    "#2a9d8f", "#9d755d", "#d4a017", "#e377c2", "#6b6ecf",
+)
+# Series (the group column) use a different palette; a single series is drawn in grey.
+SERIES_PALETTE = (
+    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e",
+    "#e6ab02", "#a6761d", "#1f78b4", "#b15928", "#6a3d9a", "#33a02c", "#fb9a99",
+)
+SINGLE_SERIES_COLOR = "#8a8a8a"
+GRID_POINTS = 120
+
+
+def law_color(name: str) -> str:
+    """The colour of a law family (stable: by its position in the registry).
+
+    >>> law_color("power"), law_color("power_offset")
+    ('#4c78a8', '#e45756')
+    """
+    known = law_names()
+    i = known.index(name) if name in known else sum(map(ord, name))
+    return LAW_PALETTE[i % len(LAW_PALETTE)]
+
+
+def series_key(label: object) -> str:
+    return f"s:{label}"
+
+
+def law_key(name: str) -> str:
+    return f"l:{name}"
+
+
+# --------------------------------------------------------------------------------- the spec
+def _label_expr() -> str:
+    # 3.1e11 rather than 310G or 310,000,000,000; plain numbers in between.
+    return (
+        "abs(datum.value) >= 1e5 || (abs(datum.value) < 1e-3 && datum.value != 0)"
+        " ? replace(format(datum.value, '.2~e'), 'e+', 'e') : format(datum.value, '~g')"
+    )
+
+
+def _scale(kind: str, domain_param: str) -> alt.Scale:
+    extra = {} if kind == "log" else {"zero": False}
+    return alt.Scale(type=kind, domain=alt.ExprRef(domain_param), nice=False, **extra)
+
+
+def explorer_chart(
+    *,
+    x_title: str,
+    y_title: str,
+    series: Sequence[object] = (),
+    series_title: str | None = None,
+    laws: Sequence[str] | None = None,
+    x_scale: str = "log",
+    y_scale: str = "log",
+    width: int = 560,
+    height: int = 360,
+    brush: bool = True,
+    xdomain: Sequence[float] = (1.0, 10.0),
+    ydomain: Sequence[float] = (1.0, 10.0),
+) -> alt.LayerChart:
+    """The layered chart with empty named datasets; see the module docstring.
+
+    ``series`` are the labels of the group column (their keys and colours go in the colour
+    scale and the legend); ``laws`` the families whose colours the scale must know (default:
+    every registered law).
+    """
+    for name, scale in (("x_scale", x_scale), ("y_scale", y_scale)):
+        if scale not in ("log", "linear"):
+            raise ScalingLabError(f"{name} must be 'log' or 'linear', not {scale!r}")
+    laws = list(law_names() if laws is None else laws)
+    series = list(series)
+    s_keys = [series_key(s) for s in series]
+    s_colors = (
+        [SERIES_PALETTE[i % len(SERIES_PALETTE)] for i in range(len(series))]
+        if len(series) > 1 else [SINGLE_SERIES_COLOR] * len(series)
+    )
+    domain = s_keys + [law_key(n) for n in laws]
+    colors = s_colors + [law_color(n) for n in laws]
+    legend = (
+        alt.Legend(values=s_keys, title=series_title, labelExpr="slice(datum.label, 2)",
+                   orient="right", symbolType="circle", labelLimit=160)
+        if len(series) > 1 else None
+    )
+    color = alt.Color("color:N", scale=alt.Scale(domain=domain, range=colors), legend=legend)
+    axis = {"labelExpr": _label_expr(), "labelOverlap": "greedy", "grid": True,
+            "tickCount": 6, "titlePadding": 8}
+    x = alt.X("x:Q", title=x_title, axis=alt.Axis(**axis),
+              scale=_scale(x_scale, "xdomain"))
+    y = alt.Y("y:Q", title=y_title, axis=alt.Axis(**axis), scale=_scale(y_scale, "ydomain"))
+    lo = alt.Y("lo:Q", title=y_title, scale=_scale(y_scale, "ydomain"))
+    detail = alt.Detail("key:N")
+    x_fmt = alt.Tooltip("x:Q", title=x_title, format=".4~g")
+    y_fmt = alt.Tooltip("y:Q", title=y_title, format=".4~g")
+
+    band = (
+        alt.Chart(alt.NamedData("bands"), name="band")
+        .mark_area(opacity=0.17, clip=True, interpolate="monotone")
+        .encode(x=x, y=lo, y2="hi:Q", color=color, detail=detail)
+    )
+    fits = (
+        alt.Chart(alt.NamedData("fits"), name="fit")
+        .mark_line(strokeWidth=2.2, clip=True)
+        .encode(x=x, y=y, color=color, detail=detail,
+                tooltip=[alt.Tooltip("law:N", title="law"), alt.Tooltip("label:N", title="series"),
+                         x_fmt, y_fmt])
+    )
+    extrap = (
+        alt.Chart(alt.NamedData("extrapolation"), name="extrapolation")
+        .mark_line(strokeWidth=2, strokeDash=[6, 4], clip=True)
+        .encode(x=x, y=y, color=color, detail=detail,
+                tooltip=[alt.Tooltip("law:N", title="law"), alt.Tooltip("label:N", title="series"),
+                         x_fmt, y_fmt])
+    )
+    point_tooltip = [x_fmt, y_fmt]
+    if len(series) > 1:
+        point_tooltip.append(alt.Tooltip("label:N", title=series_title or "series"))
+    point_tooltip.append(alt.Tooltip("in_range:N", title="in fit range"))
+    points = (
+        alt.Chart(alt.NamedData("points"), name="points")
+        .mark_point(filled=False, size=46, strokeWidth=1.5, clip=True)
+        .encode(x=x, y=y, color=color, tooltip=point_tooltip)
+    )
+    if brush:
+        points = points.add_params(
+            alt.selection_interval(
+                name="brush", encodings=["x"],
+                mark=alt.BrushConfig(fill="#7f7f7f", fillOpacity=0.12, stroke="#7f7f7f",
+                                     strokeOpacity=0.6),
+            )
+        )
+    filled = (
+        alt.Chart(alt.NamedData("points"), name="points_in_range")
+        .transform_filter("datum.in_range")
+        .mark_circle(size=46, opacity=0.9, clip=True)
+        .encode(x=x, y=y, color=color, tooltip=point_tooltip)
+    )
+    target_line = (
+        alt.Chart(alt.NamedData("target_line"), name="target_line")
+        .mark_rule(strokeDash=[2, 3], strokeWidth=1.2, opacity=0.8)
+        .encode(y=alt.Y("y:Q", scale=_scale(y_scale, "ydomain")))
+    )
+    target_tip = [alt.Tooltip("law:N", title="law"), alt.Tooltip("label:N", title="series"),
+                  alt.Tooltip("x:Q", title=x_title, format=".3~e"),
+                  alt.Tooltip("lo:Q", title="interval from", format=".3~e"),
+                  alt.Tooltip("hi:Q", title="interval to", format=".3~e")]
+    target_ci = (
+        alt.Chart(alt.NamedData("targets"), name="target_interval")
+        .mark_rule(strokeWidth=4, opacity=0.55, clip=True)
+        .encode(x=alt.X("lo:Q", scale=_scale(x_scale, "xdomain")),
+                x2="hi:Q", y="y:Q", color=color, tooltip=target_tip)
+    )
+    target_pt = (
+        alt.Chart(alt.NamedData("targets"), name="target_point")
+        .mark_point(shape="diamond", filled=True, size=130, opacity=1, clip=True,
+                    stroke="white", strokeWidth=0.8)
+        .encode(x=x, y=y, color=color, tooltip=target_tip)
+    )
+    chart = alt.layer(band, fits, extrap, points, filled, target_line, target_ci, target_pt)
+    return chart.add_params(
+        alt.param(name="xdomain", value=[float(v) for v in xdomain]),
+        alt.param(name="ydomain", value=[float(v) for v in ydomain]),
+    ).properties(
+        width=width, height=height, datasets={name: [] for name in DATASETS},
+    ).configure_view(strokeWidth=0)
+
+
+def explorer_spec(**kwargs: Any) -> dict[str, Any]:
+    """`explorer_chart` as a Vega-Lite dict (what the widget embeds)."""
+    spec = explorer_chart(**kwargs).to_dict(validate=False)
+    spec["datasets"] = {name: [] for name in DATASETS}
+    return spec
+
+
+# --------------------------------------------------------------------------------- the data
+@dataclass
+class Curve:
+    """One fitted curve to draw: a `FitResult`, the series it belongs to, and for a
+    multi-variable law the fixed values of its other variables (the "slice")."""
+
+    result: Any
+    series: object = None
+    at: Mapping[str, float] = field(default_factory=dict)
+    x_span: tuple[float, float] | None = None  # the data's x span (solid line); else from result
+
+
+def _finite(v: float) -> float | None:
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def _col(values: Iterable[float]) -> list[float | None]:
+    return [_finite(v) for v in values]
+
+
+def grid(lo: float, hi: float, n: int = GRID_POINTS, log: bool = True) -> np.ndarray:
+    """n points from lo to hi, evenly spaced in log x (or linearly)."""
+    if log and lo > 0:
+        return np.logspace(math.log10(lo), math.log10(hi), n)
+    return np.linspace(lo, hi, n)
+
+
+def points_rows(
+    frame: pd.DataFrame, x: str, y: str, series: str | None = None,
+    in_range: np.ndarray | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of the ``points`` dataset (non-finite values dropped)."""
+    xs = pd.to_numeric(frame[x], errors="coerce").to_numpy(dtype=float)
+    ys = pd.to_numeric(frame[y], errors="coerce").to_numpy(dtype=float)
+    labels = frame[series].astype(str).to_numpy() if series else np.full(len(frame), y, dtype=object)
+    flags = np.ones(len(frame), dtype=bool) if in_range is None else np.asarray(in_range, dtype=bool)
+    ok = np.isfinite(xs) & np.isfinite(ys)
+    return [
+        {"x": float(a), "y": float(b), "color": series_key(s), "label": str(s), "in_range": bool(f)}
+        for a, b, s, f in zip(xs[ok], ys[ok], labels[ok], flags[ok], strict=True)
+    ]
+
+
+def _curve_frame(curve: Curve, x: str, xs: np.ndarray) -> object:
+    res = curve.result
+    if len(res.x) == 1:
+        return xs
+    cols = {c: np.full_like(xs, float(curve.at[c])) for c in res.x if c != x}
+    cols[x] = xs
+    return pd.DataFrame(cols)
+
+
+def curve_rows(
+    curves: Sequence[Curve], x: str, horizon_x: float, band: str = "confidence",
+    level: float | None = None, color_by: str = "law", log_x: bool = True,
+    n: int = GRID_POINTS,
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """Rows of ``fits``, ``extrapolation`` and ``bands`` for each curve.
+
+    The solid part spans the data; the dashed part runs from the largest x of the data to
+    ``horizon_x``. ``band`` is ``"confidence"``, ``"prediction"`` or ``"none"``; ``color_by``
+    is ``"law"`` (family colours) or ``"series"`` (series colours).
+    """
+    if band not in ("confidence", "prediction", "none"):
+        raise ScalingLabError(f"band must be 'confidence', 'prediction' or 'none', not {band!r}")
+    fits: list[dict] = []
+    extrap: list[dict] = []
+    bands: list[dict] = []
+    for curve in curves:
+        res = curve.result
+        name = res.law.name
+        label = "" if curve.series is None else str(curve.series)
+        key = f"{name}|{label}"
+        color = law_key(name) if color_by == "law" else series_key(curve.series)
+        if curve.x_span is not None:
+            x_lo, x_hi = curve.x_span
+        else:
+            col = res.data[x].to_numpy(dtype=float)
+            x_lo, x_hi = float(np.min(col)), float(np.max(col))
+        end = max(horizon_x, x_hi)
+        n_in = max(int(n * 0.6), 2)
+        inside = grid(x_lo, x_hi, n_in, log_x)
+        beyond = grid(x_hi, end, n - n_in + 1, log_x)[1:] if end > x_hi else np.empty(0)
+        xs = np.concatenate([inside, beyond])
+        frame = _curve_frame(curve, x, xs)
+        if band == "none" or res.ci is None:
+            with np.errstate(all="ignore"):
+                ys = np.asarray(res.predict(frame), dtype=float)
+            los = his = None
+        else:
+            b = res.band(frame, kind=band, level=level)
+            ys = b["y"].to_numpy(dtype=float)
+            los, his = b["lo"].to_numpy(dtype=float), b["hi"].to_numpy(dtype=float)
+        base = {"color": color, "key": key, "law": name, "label": label}
+        yl = _col(ys)
+        xl = xs.tolist()
+        for i, (xv, yv) in enumerate(zip(xl, yl, strict=True)):
+            row = {**base, "x": xv, "y": yv}
+            if i < n_in:
+                fits.append(row)
+            if i >= n_in - 1:
+                extrap.append(row)
+        if los is not None:
+            for xv, lv, hv in zip(xl, _col(los), _col(his), strict=True):
+                bands.append({**base, "x": xv, "lo": lv, "hi": hv})
+    return fits, extrap, bands
+
+
+def target_rows(
+    solutions: Sequence[tuple[Any, object]], target: float | None, color_by: str = "law",
+    horizon_x: float | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """Rows of ``target_line`` and ``targets`` from ``(Solution, series)`` pairs.
+
+    An interval end at infinity is drawn to ``horizon_x`` (the tooltip shows the truth).
+    """
+    if target is None or not math.isfinite(float(target)):
+        return [], []
+    rows = []
+    for sol, series in solutions:
+        color = law_key(sol.law) if color_by == "law" else series_key(series)
+        lo, hi = _finite(sol.lo), _finite(sol.hi)
+        if hi is None and horizon_x is not None and math.isfinite(sol.x):
+            hi = max(float(horizon_x), float(sol.x))
+        rows.append({
+            "x": _finite(sol.x), "lo": lo if lo is not None else _finite(sol.x),
+            "hi": hi if hi is not None else _finite(sol.x), "y": float(target),
+            "law": sol.law, "label": "" if series is None else str(series), "color": color,
+        })
+    return [{"y": float(target)}], rows
+
+
+def domains(
+    points: Sequence[Mapping[str, Any]], lines: Sequence[Mapping[str, Any]],
+    horizon_x: float | None, target: float | None = None, x_scale: str = "log",
+    y_scale: str = "log",
+) -> dict[str, list[float]]:
+    """``xdomain`` and ``ydomain`` that show every point, curve and the target (not bands)."""
+    xs = [r["x"] for r in points if r["x"] is not None]
+    ys = [r["y"] for r in points if r["y"] is not None]
+    ys += [r["y"] for r in lines if r.get("y") is not None]
+    if target is not None and math.isfinite(float(target)):
+        ys.append(float(target))
+    if horizon_x is not None:
+        xs.append(float(horizon_x))
+    return {"xdomain": _domain(xs, x_scale, pad=0.02), "ydomain": _domain(ys, y_scale, pad=0.06)}
+
+
+def _domain(values: Sequence[float], scale: str, pad: float) -> list[float]:
+    v = np.asarray([a for a in values if a is not None and math.isfinite(a)], dtype=float)
+    if scale == "log":
+        v = v[v > 0]
+    if v.size == 0:
+        return [1.0, 10.0]
+    lo, hi = float(v.min()), float(v.max())
+    if scale == "log":
+        if lo == hi:
+            return [lo / 2, hi * 2]
+        span = math.log10(hi) - math.log10(lo)
+        return [lo / 10 ** (pad * span), hi * 10 ** (pad * span)]
+    if lo == hi:
+        return [lo - 1, hi + 1]
+    span = hi - lo
+    return [lo - pad * span, hi + pad * span]
+
+
+# --------------------------------------------------------------------------------- static charts
+def fit_chart(
+    results: Any,
+    *,
+    x: str | None = None,
+    horizon: float = 10.0,
+    band: str = "confidence",
+    level: float | None = None,
+    target: float | None = None,
+    x_scale: str = "log",
+    y_scale: str = "log",
+    width: int = 560,
+    height: int = 360,
+) -> alt.LayerChart:
+    """A static Altair chart of one or more fits: points (hollow outside the fit range),
+    fitted curves, band, dashed extrapolation to ``horizon`` × the largest x, and, with a
+    ``target``, where each law reaches it.
+
+    ``results``: a `FitResult`, a `GroupFit`, a `Comparison`, or a list of `FitResult`.
+    ``x``: for a multi-variable law, the variable on the horizontal axis (default: the
+    last); one curve is drawn per distinct value of the other variables' median.
+    """
+    res_list = _as_results(results)
+    if not res_list:
+        raise ScalingLabError("fit_chart needs at least one FitResult")
+    first = res_list[0]
+    x = x or first.x[-1]
+    if x not in first.x:
+        raise ScalingLabError(f"x={x!r} is not a variable of this fit; choose one of {first.x}")
+    if horizon < 1:
+        raise ScalingLabError(f"horizon is a multiple of the largest x and must be >= 1, not {horizon}")
+    y = first.y
+    grouped = any(r.group is not None for r in res_list)
+    series_labels = sorted({str(r.group) for r in res_list}) if grouped else [y]
+    frames, curves = [], []
+    for r in res_list:
+        f = r.data.copy()
+        f["__series__"] = str(r.group) if grouped else y
+        frames.append(f)
+        at = {c: float(np.median(r.data[c])) for c in r.x if c != x}
+        curves.append(Curve(r, series=str(r.group) if grouped else None, at=at))
+    frame = pd.concat(frames, ignore_index=True)
+    pts = points_rows(frame, x, y, "__series__", frame["in_range"].to_numpy())
+    x_max = float(np.nanmax(frame[x].to_numpy(dtype=float)))
+    horizon_x = x_max * float(horizon)
+    laws_used = list(dict.fromkeys(r.law.name for r in res_list))
+    color_by = "series" if grouped and len(laws_used) == 1 else "law"
+    fits, extrap, bands = curve_rows(curves, x, horizon_x, band=band, level=level,
+                                     color_by=color_by, log_x=x_scale == "log")
+    sols = []
+    if target is not None:
+        for c in curves:
+            try:
+                sols.append((c.result.solve(target, vary=x if len(c.result.x) > 1 else None,
+                                            at=c.at or None), c.series))
+            except ScalingLabError:
+                continue
+    line, tgts = target_rows(sols, target, color_by=color_by, horizon_x=horizon_x)
+    dom = domains(pts, fits + extrap, horizon_x, target, x_scale, y_scale)
+    chart = explorer_chart(
+        x_title=x, y_title=y, series=series_labels, series_title=None,
+        laws=law_names(), x_scale=x_scale, y_scale=y_scale, width=width, height=height,
+        brush=False, xdomain=dom["xdomain"], ydomain=dom["ydomain"],
+    )
+    chart.datasets = {"points": pts, "fits": fits, "extrapolation": extrap, "bands": bands,
+                      "target_line": line, "targets": tgts}
+    return chart
+
+
+def _as_results(results: Any) -> list[Any]:
+    from scalinglab.fitting.compare import Comparison
+    from scalinglab.fitting.result import FitResult, GroupFit
+
+    if isinstance(results, FitResult):
+        return [results]
+    if isinstance(results, GroupFit):
+        return list(results.results.values())
+    if isinstance(results, Comparison):
+        return list(results.results.values())
+    if isinstance(results, Mapping):
+        return [r for v in results.values() for r in _as_results(v)]
+    if isinstance(results, Sequence) and not isinstance(results, str):
+        out = []
+        for r in results:
+            out.extend(_as_results(r))
+        return out
+    raise ScalingLabError(
+        f"fit_chart takes a FitResult, GroupFit, Comparison or a list of them, not "
+        f"{type(results).__name__}"
+    )

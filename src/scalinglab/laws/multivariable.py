@@ -28,33 +28,26 @@ import numpy as np
 
 from scalinglab.laws.base import Law, Param, stack_jac, unpack
 from scalinglab.laws.registry import register
-from scalinglab.laws.starts import best_starts, clip_into, lstsq, start_score
+from scalinglab.laws.starts import batch_scores, best_starts, clip_into, lstsq
 
 _CAP = 700.0
 NMT_NBAR_E = 1e8
 NMT_NBAR_D = 1e8
 
 
-def _two_feature_fits(u: np.ndarray, v: np.ndarray, z: np.ndarray, w: np.ndarray):
-    """Weighted least squares z ≈ A·u + B·v with A, B ≥ 0, vectorised over leading axes.
-
-    ``u``, ``v``, ``z``, ``w`` broadcast to ``(..., n)``; returns arrays A, B of shape ``(...)``.
-    When the joint solution has a negative coefficient, the better one-feature fit is used.
-    """
-    uu = np.sum(w * u * u, -1)
-    vv = np.sum(w * v * v, -1)
-    uv = np.sum(w * u * v, -1)
-    uz = np.sum(w * u * z, -1)
-    vz = np.sum(w * v * z, -1)
+def _nonneg_pair(uu, vv, uv, uz, vz, zz):
+    """Least squares z ≈ A·u + B·v with A, B ≥ 0, from the weighted sums Σw·u², Σw·v², Σw·u·v,
+    Σw·u·z, Σw·v·z, Σw·z² (arrays broadcasting together). When the joint solution has a
+    negative coefficient, the better one-feature fit is used."""
     with np.errstate(all="ignore"):
         det = uu * vv - uv * uv
         A = (uz * vv - vz * uv) / det
         B = (vz * uu - uz * uv) / det
         A_only = np.maximum(uz / uu, 0.0)
         B_only = np.maximum(vz / vv, 0.0)
+        sse_a = zz - 2 * A_only * uz + A_only**2 * uu
+        sse_b = zz - 2 * B_only * vz + B_only**2 * vv
     both = (A > 0) & (B > 0) & np.isfinite(A) & np.isfinite(B)
-    sse_a = np.sum(w * (z - A_only[..., None] * u) ** 2, -1)
-    sse_b = np.sum(w * (z - B_only[..., None] * v) ** 2, -1)
     use_a = sse_a <= sse_b
     A = np.where(both, A, np.where(use_a, A_only, 0.0))
     B = np.where(both, B, np.where(use_a, 0.0, B_only))
@@ -95,18 +88,33 @@ def _chinchilla_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     ymin = float(np.min(y))
     floors = np.array([0.05, 0.3, 0.5, 0.7, 0.85, 0.95]) * ymin if ymin > 0 else np.array([0.0])
     exps = np.array([0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6, 0.8, 1.0])
-    Eg, ag, bg = np.meshgrid(floors, exps, exps, indexing="ij")
-    Eg, ag, bg = Eg.ravel(), ag.ravel(), bg.ravel()
-    u = N[None, :] ** (-ag[:, None])
-    v = D[None, :] ** (-bg[:, None])
     w = 1.0 / np.maximum(np.abs(y), 1e-12) ** 2
-    A, B = _two_feature_fits(u, v, y[None, :] - Eg[:, None], w[None, :])
+    U = N[None, :] ** (-exps[:, None])  # (k, n): N^-α for each α of the grid
+    V = D[None, :] ** (-exps[:, None])
+    Z = y[None, :] - floors[:, None]  # (m, n)
+    Uw, Vw = U * w, V * w
+    A, B = _nonneg_pair(
+        np.sum(Uw * U, 1)[None, :, None],
+        np.sum(Vw * V, 1)[None, None, :],
+        (Uw @ V.T)[None, :, :],
+        (Z @ Uw.T)[:, :, None],
+        (Z @ Vw.T)[:, None, :],
+        np.sum(Z * Z * w, 1)[:, None, None],
+    )  # (m, k, k)
+    m, k = floors.size, exps.size
+    ie, ia, ib = (
+        a.ravel() for a in np.meshgrid(np.arange(m), np.arange(k), np.arange(k), indexing="ij")
+    )
     lower, upper = CHINCHILLA.bounds
-    cands = [
-        clip_into(np.array([Eg[i], A[i], B[i], ag[i], bg[i]]), lower, upper) for i in range(Eg.size)
-    ]
-    scores = np.array([start_score(_chinchilla, X, y, c) for c in cands])
-    return _diverse(cands, scores, Eg, keep=5)
+    cands = clip_into(
+        np.column_stack([floors[ie], A.ravel(), B.ravel(), exps[ia], exps[ib]]), lower, upper
+    )
+    with np.errstate(all="ignore"):  # scores from the precomputed powers (no new x**α)
+        pred = cands[:, :1] + cands[:, 1:2] * U[ia] + cands[:, 2:3] * V[ib]
+        r = np.log(np.where(pred > 0, pred, np.nan)) - np.log(y)
+        scores = np.sum(r * r, axis=1)
+    scores = np.where(np.isfinite(scores), scores, np.inf)
+    return _diverse(list(cands), scores, ie, keep=5)
 
 
 def _chinchilla_allocation(
@@ -183,11 +191,17 @@ def _kaplan_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
             z = np.abs(y) ** (1.0 / alpha_D)
             for alpha_N in grid:
                 r = alpha_N / alpha_D
-                P, D_c = _two_feature_fits(N ** (-r), 1.0 / D, z, 1.0 / z**2)
+                u, v, w = N ** (-r), 1.0 / D, 1.0 / z**2
+                P, D_c = _nonneg_pair(
+                    *(
+                        np.sum(w * a * b)
+                        for a, b in ((u, u), (v, v), (u, v), (u, z), (v, z), (z, z))
+                    )
+                )
                 N_c = float(P) ** (1.0 / r) if P > 0 else 1.0
                 cands.append(clip_into(np.array([N_c, D_c, alpha_N, alpha_D]), lower, upper))
                 keys.append(alpha_D)
-    scores = np.array([start_score(_kaplan, X, y, c) for c in cands])
+    scores = batch_scores(_kaplan, X, y, np.array(cands))
     return _diverse(cands, scores, np.array(keys), keep=4)
 
 

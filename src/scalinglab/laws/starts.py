@@ -72,6 +72,18 @@ def start_score(fn: Model, X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> f
     return float(np.sum(r * r))
 
 
+def batch_scores(fn: Model, X: np.ndarray, y: np.ndarray, thetas: np.ndarray) -> np.ndarray:
+    """`start_score` of many starts at once: ``thetas`` (M, p) → (M,) (one batched call)."""
+    with np.errstate(all="ignore"):
+        pred = fn(X, thetas)
+        if np.all(y > 0):
+            r = np.log(np.where(pred > 0, pred, np.nan)) - np.log(y)
+        else:
+            r = pred - y
+        sse = np.sum(r * r, axis=-1)
+    return np.where(np.isfinite(sse), sse, np.inf)
+
+
 def best_starts(
     fn: Model,
     X: np.ndarray,
@@ -85,10 +97,9 @@ def best_starts(
     Candidates that give non-finite predictions are kept only when nothing else is usable.
     """
     lower, upper = bounds
-    clipped = [clip_into(np.asarray(c, dtype=float), lower, upper) for c in candidates]
-    scored = sorted(
-        ((start_score(fn, X, y, c), i, c) for i, c in enumerate(clipped)), key=lambda t: t[:2]
-    )
+    clipped = clip_into(np.array([np.asarray(c, dtype=float) for c in candidates]), lower, upper)
+    scores = batch_scores(fn, X, y, clipped)
+    scored = sorted(zip(scores, range(len(clipped)), clipped, strict=True), key=lambda t: t[:2])
     out: list[np.ndarray] = []
     for score, _, c in scored:
         if out and not np.isfinite(score):

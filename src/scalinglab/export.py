@@ -79,7 +79,7 @@ def to_python(res: FitResult) -> str:
     if ci is not None:
         t = res.param_ci()
         ivals = {r.param: (float(r.lo), float(r.hi)) for r in t.itertuples()}
-        lines.append(f"INTERVALS = {{{', '.join(f'{k!r}: ({lo!r}, {hi!r})' for k, (lo, hi) in ivals.items())}}}"
+        lines.append(f"INTERVALS = {{{', '.join(f'{k!r}: ({num(lo)}, {num(hi)})' for k, (lo, hi) in ivals.items())}}}"
                      f"  # {st['level']:.0%} {ci}")
     lines += ["", "", law.python_source(res.params, func_name="law").rstrip(), "", ""]
     args = [_ident(c, v) for c, v in zip(res.x, law.variables, strict=True)]
@@ -92,8 +92,14 @@ def to_python(res: FitResult) -> str:
     return "\n".join(lines) + "\n"
 
 
+def num(v: float) -> str:
+    """A float as Python source that evaluates to exactly the same float (inf/nan included)."""
+    v = float(v)
+    return repr(v) if math.isfinite(v) else f"float({str(v)!r})"
+
+
 def _dict_repr(d: dict[str, float]) -> str:
-    return "{" + ", ".join(f"{k!r}: {float(v)!r}" for k, v in d.items()) + "}"
+    return "{" + ", ".join(f"{k!r}: {num(v)}" for k, v in d.items()) + "}"
 
 
 def to_latex(res: FitResult, digits: int = 4) -> str:

@@ -106,7 +106,8 @@ class ParamMap:
     def theta(self, u: np.ndarray) -> np.ndarray:
         """u of shape (..., q) → θ of shape (..., p)."""
         u = np.asarray(u, dtype=float)
-        vals = np.where(self.log, np.exp(u), u)
+        with np.errstate(over="ignore"):
+            vals = np.where(self.log, np.exp(u), u)
         out = np.empty((*u.shape[:-1], self.law.n_params))
         out[..., list(self.free)] = vals
         for i, v in self.fixed.items():

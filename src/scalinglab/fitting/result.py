@@ -293,7 +293,10 @@ class FitResult:
         missing = np.isnan(xs)
         # A curve that never reaches the target within the grid reaches it beyond: +inf.
         xs = np.where(missing, np.inf, xs)
-        lo, hi = np.quantile(xs, a), np.quantile(xs, 1 - a)
+        with np.errstate(invalid="ignore"):
+            lo, hi = np.quantile(xs, a), np.quantile(xs, 1 - a)
+        lo = lo if not np.isnan(lo) else np.inf
+        hi = hi if not np.isnan(hi) else np.inf
         note = ""
         if missing.any():
             note = (f"{missing.mean():.0%} of the {unc.method} draws never reach it within "

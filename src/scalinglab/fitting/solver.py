@@ -109,6 +109,15 @@ def point_fit(
             f"the fit of law {obj.law.name!r} did not converge to finite values: check the data "
             "(scale, outliers) or choose another law"
         )
+    with np.errstate(all="ignore"):
+        f_best = obj.model(best_u)
+    bad = ~np.isfinite(f_best) | ((f_best <= 0) if obj.space == "log" else False)
+    if bad.any():
+        raise ScalingLabError(
+            f"the fit of law {obj.law.name!r} did not converge: at its best parameters the law "
+            f"is undefined{' or <= 0' if obj.space == 'log' else ''} at {int(bad.sum())} of "
+            f"{bad.size} points. Choose a law that covers this data, or change its bounds"
+        )
     return PointFit(u=best_u, cost=best_cost, nfev=nfev, starts_tried=len(U0),
                     message="converged")
 

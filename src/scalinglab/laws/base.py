@@ -187,7 +187,8 @@ class Law:
         for n in self.variables:
             lines.append(f"    {n} = np.asarray({n}, dtype=float)")
         for p in self.params:
-            lines.append(f"    {p.name} = {float(values[p.name])!r}")
+            v = float(values[p.name])
+            lines.append(f"    {p.name} = {v!r}" if math.isfinite(v) else f"    {p.name} = float({str(v)!r})")
         for line in self.python.strip("\n").splitlines():
             lines.append(f"    {line}")
         return "\n".join(lines) + "\n"

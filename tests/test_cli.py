@@ -1,0 +1,60 @@
+"""The command line: fit, compare, laws; one clear error line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import scalinglab as sl
+from scalinglab.cli import main
+
+
+@pytest.fixture
+def csv(tmp_path, loss_table):
+    path = tmp_path / "sweep.csv"
+    loss_table.to_csv(path, index=False)
+    return str(path)
+
+
+def test_fit_prints_parameters_and_code(csv, capsys):
+    assert main(["fit", csv, "--x", "D", "--y", "loss", "--ci", "delta", "--solve", "1.8"]) == 0
+    out = capsys.readouterr().out
+    assert "power_offset: loss ~ D" in out and "def predict(D):" in out
+    assert "reaches 1.8 at D =" in out
+
+
+def test_fit_json_is_loadable(csv, capsys):
+    assert main(["fit", csv, "--x", "D", "--y", "loss", "--ci", "none", "--range", "1e6", "1e8",
+                 "--json"]) == 0
+    res = sl.load_fit(capsys.readouterr().out)
+    assert res.settings["fit_range"][1] <= 1e8
+
+
+def test_compare_and_laws(csv, capsys):
+    assert main(["compare", csv, "--x", "D", "--y", "loss", "--laws", "power", "power_offset"]) == 0
+    out = capsys.readouterr().out
+    assert "power_offset wins" in out
+    assert main(["laws"]) == 0
+    assert "chinchilla" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["fit", "missing.csv", "--x", "D", "--y", "loss"], "no such file"),
+    (["fit", "{csv}", "--x", "Q", "--y", "loss"], "no column 'Q'"),
+    (["fit", "{csv}", "--x", "D", "--y", "loss", "--law", "nope"], "unknown law"),
+])
+def test_errors_are_one_line_with_nonzero_exit(csv, argv, match):
+    argv = [a.replace("{csv}", csv) for a in argv]
+    out = subprocess.run([sys.executable, "-m", "scalinglab.cli", *argv], capture_output=True,
+                         text=True)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("scalinglab: error:") and match in lines[0]
+
+
+def test_json_output_is_strict_json(csv, capsys):
+    main(["fit", csv, "--x", "D", "--y", "loss", "--json", "--ci", "bootstrap", "--n-boot", "100"])
+    json.loads(capsys.readouterr().out)

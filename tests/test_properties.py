@@ -1,0 +1,68 @@
+"""Property-based: random tables thrown at fit and compare give a result or a ScalingLabError,
+never a bare numpy/scipy exception, a RuntimeWarning, or NaN parameters."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import scalinglab as sl
+
+values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True, width=64),
+    st.floats(min_value=1e-6, max_value=1e12),
+    st.just("oops"), st.none(), st.just(0), st.just(-1),
+)
+tables = st.integers(min_value=0, max_value=25).flatmap(
+    lambda n: st.tuples(st.lists(values, min_size=n, max_size=n),
+                        st.lists(values, min_size=n, max_size=n))
+)
+LAWS = ["power", "power_offset", "exponential", "log_linear", "broken_power", "sigmoid"]
+
+
+def check(call):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        warnings.simplefilter("ignore", sl.ScalingLabWarning)
+        try:
+            res = call()
+        except sl.ScalingLabError:
+            return None
+    return res
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables, st.sampled_from(LAWS), st.sampled_from(["log", "linear"]),
+       st.sampled_from(["l2", "huber", "asymmetric"]))
+def test_fit_gives_a_result_or_a_clear_error(table, law, space, loss):
+    xs, ys = table
+    df = pd.DataFrame({"x": pd.Series(xs, dtype=object), "y": pd.Series(ys, dtype=object)})
+    res = check(lambda: sl.fit(df, x="x", y="y", law=law, space=space, loss=loss, ci=None))
+    if res is not None:
+        assert all(np.isfinite(v) for v in res.params.values())
+        assert np.isfinite(res.metrics["objective"])
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.floats(min_value=1e-3, max_value=1e3), min_size=4, max_size=20),
+       st.integers(min_value=0, max_value=5))
+def test_compare_gives_a_result_or_a_clear_error(ys, holdout):
+    df = pd.DataFrame({"x": np.logspace(1, 5, len(ys)), "y": ys})
+    res = check(lambda: sl.compare(df, x="x", y="y", laws=["power", "power_offset", "log_linear"],
+                                   holdout=holdout, ci=None))
+    if res is not None:
+        assert res.best in {"power", "power_offset", "log_linear"}
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(min_value=-1e3, max_value=1e3, allow_nan=False))
+def test_solve_gives_an_answer_or_a_clear_error(target):
+    D = np.logspace(6, 9, 20)
+    res = sl.fit(pd.DataFrame({"D": D, "loss": 40 * D**-0.25 + 1.7}), x="D", y="loss", ci=None)
+    sol = check(lambda: res.solve(target))
+    if sol is not None:
+        assert res.predict([sol.x])[0] == __import__("pytest").approx(target, rel=1e-6)

@@ -35,7 +35,7 @@ CASES = [
 def test_python_snippet_reproduces_predict_in_a_fresh_interpreter(loss_table, law, x, y):
     res = sl.fit(loss_table, x=x, y=y, law=law, ci="delta")
     grid = np.logspace(5, 12, 15)
-    got = run_fresh(res.to_python(), f"predict(np.logspace(5, 12, 15))")
+    got = run_fresh(res.to_python(), "predict(np.logspace(5, 12, 15))")
     np.testing.assert_allclose(got, res.predict(grid), rtol=1e-12)
     assert "PARAMS" in res.to_python() and "INTERVALS" in res.to_python()
 

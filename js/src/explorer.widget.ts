@@ -114,6 +114,12 @@ declare global {
 }
 
 const BRUSH_INTERVAL_MS = 60;
+/**
+ * Vega-Lite's pixel-space signal of the `brush` interval on x. The data field is also named
+ * "x", so Vega-Lite suffixes the pixel signal (`brush_x` is the data extent); pinned by
+ * test/brush.test.ts.
+ */
+export const BRUSH_PIXEL_SIGNAL = "brush_x_1";
 const BRUSH_TIMEOUT_MS = 5000;
 
 function labelled(text: string, control: HTMLElement, extra = ""): HTMLLabelElement {
@@ -238,6 +244,8 @@ function render({ model, el }: RenderProps<ExplorerState>) {
   const sentAt = new Map<number, number>();
   let brushTimeout: ReturnType<typeof setTimeout> | null = null;
   let disposed = false;
+  let lastWidth = 0;
+  let programmaticBrush = false;
 
   const pacer = new RequestPacer<[number, number] | null>((range, t0) => {
     requestId += 1;
@@ -264,6 +272,7 @@ function render({ model, el }: RenderProps<ExplorerState>) {
   }
 
   function onBrush(_name: string, value: unknown): void {
+    if (programmaticBrush) return;
     const range = brushRange(value);
     if (sameRange(range, g("fit_range"))) return;
     pacer.push(range);
@@ -283,7 +292,8 @@ function render({ model, el }: RenderProps<ExplorerState>) {
         replaceChildren(chartEl);
         return;
       }
-      const width = chartEl.clientWidth || root.clientWidth - 360;
+      const width = chartWrap.clientWidth || root.clientWidth - 360;
+      lastWidth = width;
       const sized = { ...spec, width: Math.max(320, width), autosize: { type: "fit", contains: "padding" } };
       try {
         const next = await embedChart(chartEl, sized, g("chart_data"), g("fit_range"), root);
@@ -335,10 +345,13 @@ function render({ model, el }: RenderProps<ExplorerState>) {
       const xs = view.scale("x");
       const px = range ? [xs(range[0]), xs(range[1])] : [0, 0];
       if (px.some((v: number) => !Number.isFinite(v))) return;
-      view.signal("brush_x", px);
+      programmaticBrush = true;
+      view.signal(BRUSH_PIXEL_SIGNAL, px);
       await view.runAsync();
     } catch {
       /* a view without a brush (no data) */
+    } finally {
+      programmaticBrush = false;
     }
   }
 
@@ -373,13 +386,20 @@ function render({ model, el }: RenderProps<ExplorerState>) {
     );
   }
 
+  /** One-variable laws always apply; multi-variable ones when the table has their columns. */
+  function usable(law: LawInfo): boolean {
+    if (law.variables.length <= 1) return true;
+    const names = new Set((g("columns") ?? []).map((c) => c.name));
+    return law.variables.every((v) => names.has(v));
+  }
+
   function renderLaws(): void {
     const active = new Set(g("laws") ?? []);
     const best = new Set((g("metric_rows") ?? []).filter((r) => r.best).map((r) => r.law));
     replaceChildren(
       lawBar,
       h("span", { class: "sl-field-label" }, "laws"),
-      (g("law_info") ?? []).map((law) => {
+      (g("law_info") ?? []).filter((law) => active.has(law.name) || usable(law)).map((law) => {
         const on = active.has(law.name);
         const btn = h(
           "button",
@@ -429,57 +449,59 @@ function render({ model, el }: RenderProps<ExplorerState>) {
     const colors = new Map((g("law_info") ?? []).map((l) => [l.name, l.color]));
     const params = g("param_rows") ?? [];
     const metrics = g("metric_rows") ?? [];
-    const grouped = metrics.some((m) => m.series);
+    const level = Math.round((g("level") ?? 0.95) * 100);
     const head = h(
       "thead",
       {},
-      h("tr", {}, h("th", {}, "law"), grouped ? h("th", {}, "series") : null, h("th", {}, "param"), h("th", { class: "sl-r" }, "estimate"), h("th", { class: "sl-r" }, `${Math.round((g("level") ?? 0.95) * 100)}% interval`)),
+      h("tr", {}, h("th", { scope: "col" }, "param"), h("th", { scope: "col", class: "sl-r" }, "estimate"), h("th", { scope: "col", class: "sl-r" }, `${level}% interval`)),
     );
     const bodies = metrics.map((m) => {
       const rows = params.filter((p) => p.law === m.law && p.series === m.series);
       const dot = h("span", { class: "sl-dot", "aria-hidden": "true" });
       dot.style.background = colors.get(m.law) ?? "currentColor";
-      const lawCell = h(
-        "th",
-        { scope: "rowgroup", rowspan: String(Math.max(rows.length, 1) + 1), class: "sl-law-cell" },
-        dot,
-        m.law,
-        m.best ? h("span", { class: "sl-best", title: "best by held-out error" }, " ★ best") : "",
+      const title = h(
+        "tr",
+        { class: "sl-law-row" },
+        h(
+          "th",
+          { scope: "rowgroup", colspan: "3" },
+          dot,
+          m.law,
+          m.series ? h("span", { class: "sl-series" }, ` · ${m.series}`) : "",
+          m.best ? h("span", { class: "sl-best", title: "best by held-out error" }, " ★ best") : "",
+        ),
       );
-      const seriesCell = grouped ? h("td", { rowspan: String(Math.max(rows.length, 1) + 1) }, m.series) : null;
-      const trs: HTMLTableRowElement[] = [];
+      const trs: HTMLTableRowElement[] = [title];
       if (m.error) {
-        trs.push(h("tr", {}, lawCell, seriesCell, h("td", { colspan: "3", class: "sl-row-error" }, m.error)));
+        trs.push(h("tr", {}, h("td", { colspan: "3", class: "sl-row-error" }, m.error)));
       } else {
-        rows.forEach((p, i) =>
+        for (const p of rows) {
           trs.push(
             h(
               "tr",
               {},
-              i === 0 ? lawCell : null,
-              i === 0 ? seriesCell : null,
               h("td", { class: "sl-mono" }, p.param),
               h("td", { class: "sl-r sl-mono" }, fmt(p.estimate, 4)),
               h("td", { class: "sl-r sl-mono" }, fmtInterval(p.lo, p.hi)),
             ),
-          ),
-        );
+          );
+        }
+        const facts = [
+          `n ${m.n ?? "–"}`,
+          `R² ${fmt(m.r2, 4)}`,
+          `RMSLE ${fmt(m.rmsle)}`,
+          `AIC ${fmt(m.aic, 4)}`,
+          `held-out ${fmt(m.holdout)}`,
+        ].join(" · ");
+        trs.push(h("tr", { class: "sl-metrics" }, h("td", { colspan: "3" }, facts)));
       }
-      const facts = [
-        `n ${m.n ?? "–"}`,
-        `R² ${fmt(m.r2, 4)}`,
-        `RMSLE ${fmt(m.rmsle)}`,
-        `AIC ${fmt(m.aic, 4)}`,
-        `held-out ${fmt(m.holdout)}`,
-      ].join(" · ");
-      trs.push(h("tr", { class: "sl-metrics" }, h("td", { colspan: "3" }, facts)));
       return h("tbody", { class: m.best ? "sl-best-row" : "" }, trs);
     });
     replaceChildren(
       paramTable,
-      h("caption", {}, "Parameters with intervals; goodness of fit and held-out extrapolation error (RMSLE on the largest-x points)."),
+      h("caption", {}, "Estimates with intervals; R², RMSLE and AIC on the fitted points; held-out: RMSLE when the largest-x points are predicted from the rest."),
       head,
-      bodies.length ? bodies : h("tbody", {}, h("tr", {}, h("td", { colspan: "4", class: "sl-muted" }, "No fit yet."))),
+      bodies.length ? bodies : h("tbody", {}, h("tr", {}, h("td", { colspan: "3", class: "sl-muted" }, "No fit yet."))),
     );
   }
 
@@ -648,7 +670,7 @@ function render({ model, el }: RenderProps<ExplorerState>) {
     for (const n of names.split(" ")) model.on(`change:${n}`, fn);
   };
   on("columns x y group source_name", renderColumns);
-  on("laws law_info metric_rows export_law", renderLaws);
+  on("laws law_info metric_rows export_law columns", renderLaws);
   on("x_scale y_scale band level horizon target", renderControls);
   on("param_rows metric_rows law_info level", renderTable);
   on("solutions law_info target", renderSolutions);
@@ -670,6 +692,16 @@ function render({ model, el }: RenderProps<ExplorerState>) {
   });
   themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
 
+  // Re-embed (debounced) when the available width changes noticeably.
+  let resizeTimer: ReturnType<typeof setTimeout> | null = null;
+  const resizeObserver = new ResizeObserver(() => {
+    const w = chartWrap.clientWidth;
+    if (!chart || w === 0 || Math.abs(w - lastWidth) < 24) return;
+    if (resizeTimer) clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => void embedNow(), 150);
+  });
+  resizeObserver.observe(chartWrap);
+
   renderAll();
   // Embed after the element is in the page so the chart can take the available width.
   requestAnimationFrame(() => void embedNow());
@@ -678,6 +710,8 @@ function render({ model, el }: RenderProps<ExplorerState>) {
     disposed = true;
     pacer.dispose();
     themeObserver.disconnect();
+    resizeObserver.disconnect();
+    if (resizeTimer) clearTimeout(resizeTimer);
     if (brushTimeout) clearTimeout(brushTimeout);
     chart?.view.finalize();
   };

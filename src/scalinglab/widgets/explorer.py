@@ -543,8 +543,9 @@ class LawExplorer(anywidget.AnyWidget):
             else:
                 results[n] = got[None]
         if not results:
-            detail = "; ".join(f"{n}: {m}" for n, fm in failed.items() for m in fm.values())
-            raise ScalingLabError(f"no law could be fitted: {detail}")
+            msgs = [m for fm in failed.values() for m in fm.values()]
+            more = f" (and {len(msgs) - 1} more like it)" if len(msgs) > 1 else ""
+            raise ScalingLabError((msgs[0] if msgs else "no law could be fitted") + more)
         # best per series: lowest held-out error (else AIC) among the laws fitted there
         labels = series if series != [None] else [None]
         for s in labels:

@@ -586,7 +586,7 @@ _PLOT_BOX_JS = """
   const box = (el) => { const r = el.getBoundingClientRect();
     return {x: r.x, y: r.y, width: r.width, height: r.height}; };
   // Vega's root group background covers exactly the plotting area of a single/layered view.
-  const bg = svg.querySelector('g.mark-group.role-frame.root > g > g > path.background')
+  const bg = svg.querySelector('g.mark-group.role-frame.root > g > path.background')
           || svg.querySelector('g.mark-group.role-frame.root path.background');
   if (bg) { const b = box(bg); if (b.width > 20 && b.height > 20) return b; }
   return null;

@@ -181,12 +181,24 @@ function render({ model, el }: RenderProps<State>) {
     root.setAttribute("data-chart-version", String(version));
   }
 
+  let embeddedWidth = 0;
+
+  /** Wait (a few frames at most) until the chart area has a width, and return it. */
+  async function chartWidth(): Promise<number> {
+    for (let i = 0; i < 20 && chartWrap.clientWidth === 0; i++) {
+      await new Promise((r) => requestAnimationFrame(() => r(null)));
+    }
+    return chartWrap.clientWidth;
+  }
+
   function embedNow(): void {
-    const spec = g("spec");
     embedding = embedding.then(async () => {
+      const spec = g("spec");
       if (disposed) return;
       if (!spec || !Object.keys(spec).length) return;
-      const width = Math.max(360, (chartEl.clientWidth || root.clientWidth - 390) - 20);
+      const available = await chartWidth();
+      embeddedWidth = available;
+      const width = Math.max(360, (available || root.clientWidth - 390) - 20);
       const { _view, ...clean } = spec as Spec & { _view?: number };
       const sized = { ...clean, width, autosize: { type: "fit-x", contains: "padding" } };
       try {
@@ -329,7 +341,7 @@ function render({ model, el }: RenderProps<State>) {
             : h(
                 "tr",
                 {},
-                h("td", {}, view === 3 ? "" : dot(c.get(r.remedy) ?? "currentColor"), r.remedy, h("div", { class: "sl-muted" }, r.law)),
+                h("td", {}, view === 3 ? "" : dot(c.get(r.remedy) ?? "currentColor"), r.remedy, r.law !== r.remedy ? h("div", { class: "sl-muted sl-small" }, r.law) : ""),
                 h("td", { class: "sl-mono" }, r.params.split(", ").map((p) => h("div", {}, p))),
                 h("td", { class: "sl-r sl-mono" }, view === 3 ? fmt(r.aic, 4) : fmt(r.r2, 3)),
               ),
@@ -420,6 +432,17 @@ function render({ model, el }: RenderProps<State>) {
   });
   let lastSpec = g("spec");
 
+  // Re-embed when the chart area changes width (window resize, sidebar, theme relayout).
+  let resizeTimer: ReturnType<typeof setTimeout> | null = null;
+  const resizeObserver = new ResizeObserver(() => {
+    if (resizeTimer) clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => {
+      const w = chartWrap.clientWidth;
+      if (w > 0 && Math.abs(w - embeddedWidth) > 24) embedNow();
+    }, 150);
+  });
+  resizeObserver.observe(chartWrap);
+
   let dark = isDarkTheme();
   const themeObserver = new MutationObserver(() => {
     if (isDarkTheme() !== dark) {
@@ -435,6 +458,8 @@ function render({ model, el }: RenderProps<State>) {
   return () => {
     disposed = true;
     themeObserver.disconnect();
+    resizeObserver.disconnect();
+    if (resizeTimer) clearTimeout(resizeTimer);
     chart?.finalize();
   };
 }

@@ -78,6 +78,12 @@ def _num(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def _clip01(v: Any) -> float | None:
+    """Bands of metrics that live in [0, 1] are drawn clipped to it (the fits are not)."""
+    f = _num(v)
+    return None if f is None else min(1.0, max(0.0, f))
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
     out = []
     for rec in frame.to_dict(orient="records"):
@@ -262,7 +268,7 @@ class RemedyComparer(anywidget.AnyWidget):
             for xv, yv, lo, hi in zip(grid, band["y"], band["lo"], band["hi"], strict=True):
                 part = "extrapolation" if xv > data_hi * (1 + 1e-9) else "fit"
                 fits.append({"remedy": rem, x: float(xv), "y": _num(yv), "part": part})
-                bands.append({"remedy": rem, x: float(xv), "lo": _num(lo), "hi": _num(hi)})
+                bands.append({"remedy": rem, x: float(xv), "lo": _clip01(lo), "hi": _clip01(hi)})
             rows.append(self._fit_row(rem, res))
         for rem, msg in errors.items():
             rows.append({"remedy": rem, "law": "", "params": "", "r2": None, "error": msg})
@@ -275,13 +281,15 @@ class RemedyComparer(anywidget.AnyWidget):
                 last_fit = [f for f in seg if f["part"] == "fit"][-1]
                 joined.append({**last_fit, "part": "extrapolation"})
             joined.extend(seg)
+        means = means.assign(lo=means["lo"].clip(0, 1), hi=means["hi"].clip(0, 1))
         data = {"datasets": {"points": _records(points), "means": _records(means),
                              "fits": joined, "bands": bands}}
         notes = [f"{len(frame)} runs shown"
                  + (" (largest training set at each ratio)" if self.view == 1 else
                     f" at ρ = {self._nearest_ratio():g}")
                  + f"; intervals: {self.level:.0%} t-interval of the mean over seeds; bands: "
-                 f"{self.level:.0%} bootstrap confidence band of the fitted law."]
+                 f"{self.level:.0%} bootstrap confidence band of the fitted law (both drawn "
+                 f"within [0, 1])."]
         notes += list(errors.values())
         verdict = self._curve_verdict(results, x, data_hi) if self.view == 2 else \
             self._ratio_verdict(results)
@@ -334,7 +342,7 @@ class RemedyComparer(anywidget.AnyWidget):
             row = self._fit_row(name, res)
             row["aic"] = _num(cmp.table.set_index("law").loc[name, "aic"])
             rows.append(row)
-        spec = charts.tradeoff_spec(domain, colors)
+        spec = charts.tradeoff_spec(domain, colors, self.ratio_options)
         spec["_view"] = 3
         data = {"datasets": {"points": _records(points), "fits": fits, "bands": bands}}
         aic = cmp.table.set_index("law")["aic"]

@@ -18,7 +18,9 @@ are toggled off.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import copy
+import functools
+from collections.abc import Callable, Sequence
 
 import altair as alt
 
@@ -35,6 +37,20 @@ METRIC_TITLES: dict[str, str] = {
     "majority_accuracy": "majority-class accuracy",
 }
 HEIGHT = 340
+
+
+def _cached(builder: Callable[..., dict]) -> Callable[..., dict]:
+    """Altair validates every spec it builds (a few hundred ms): build each one once."""
+    memo = functools.lru_cache(maxsize=64)(
+        lambda *args: builder(*[list(a) if isinstance(a, tuple) else a for a in args])
+    )
+
+    @functools.wraps(builder)
+    def wrapper(*args: object) -> dict:
+        key = tuple(tuple(a) if isinstance(a, list | tuple) else a for a in args)
+        return copy.deepcopy(memo(*key))
+
+    return wrapper
 
 
 def colors_for(remedies: Sequence[str]) -> list[str]:
@@ -60,10 +76,11 @@ def _finish(chart: alt.TopLevelMixin, names: Sequence[str]) -> dict:
 
 
 def _curves_spec(x: str, x_title: str, metric: str, domain: Sequence[str],
-                 colors: Sequence[str], x_type: str = "log") -> dict:
+                 colors: Sequence[str], x_format: str) -> dict:
     color = _color(domain, colors)
     y_title = METRIC_TITLES.get(metric, metric)
-    xenc = alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type=x_type, nice=False))
+    xenc = alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type="log", nice=False, padding=10),
+                 axis=alt.Axis(format=x_format, labelOverlap="greedy", labelSeparation=6))
     yscale = alt.Scale(zero=False, nice=True)
     band = alt.Chart(alt.NamedData("bands")).mark_area(opacity=0.14).encode(
         x=xenc, y=alt.Y("lo:Q", title=y_title, scale=yscale), y2="hi:Q", color=color,
@@ -101,26 +118,31 @@ def _curves_spec(x: str, x_title: str, metric: str, domain: Sequence[str],
     return _finish(chart, ["bands", "fits", "points", "means"])
 
 
+@_cached
 def ratio_spec(metric: str, domain: Sequence[str], colors: Sequence[str]) -> dict:
     """View 1: ``metric`` against the imbalance ratio ρ (log x)."""
     return _curves_spec("ratio", "imbalance ratio ρ (majority / minority size)", metric, domain,
-                        colors)
+                        colors, "~g")
 
 
+@_cached
 def size_spec(metric: str, domain: Sequence[str], colors: Sequence[str]) -> dict:
     """View 2: ``metric`` against the number of training examples (log x)."""
     return _curves_spec("train_size", "training examples (before the remedy)", metric, domain,
-                        colors)
+                        colors, ",~g")
 
 
-def tradeoff_spec(domain: Sequence[str], colors: Sequence[str], ink: str = "#8a8a8a") -> dict:
+@_cached
+def tradeoff_spec(domain: Sequence[str], colors: Sequence[str], ratios: Sequence[float],
+                  ink: str = "#8a8a8a") -> dict:
     """View 3: minority-class recall against majority-class accuracy, one point per run."""
     color = _color(domain, colors)
     xenc = alt.X("x:Q", title="majority-class accuracy", scale=alt.Scale(zero=False, nice=True))
     yenc = alt.Y("y:Q", title="minority-class recall", scale=alt.Scale(zero=False, nice=True))
     dash = alt.StrokeDash(
         "law:N", scale=alt.Scale(domain=["line", "curve"], range=[[6, 4], [1, 0]]),
-        legend=alt.Legend(title="fit", orient="bottom", direction="horizontal"),
+        legend=alt.Legend(title="fit", orient="bottom", direction="horizontal",
+                          symbolStrokeColor=ink),
     )
     band = alt.Chart(alt.NamedData("bands")).mark_area(opacity=0.12, color=ink).encode(
         x=xenc, y=alt.Y("lo:Q", title="minority-class recall"), y2="hi:Q", detail="law:N",
@@ -131,7 +153,9 @@ def tradeoff_spec(domain: Sequence[str], colors: Sequence[str], ink: str = "#8a8
     points = alt.Chart(alt.NamedData("points")).mark_point(filled=True, opacity=0.6).encode(
         x=xenc, y=yenc, color=color,
         size=alt.Size("ratio:Q", scale=alt.Scale(type="log", range=[15, 110]),
-                      legend=alt.Legend(title="ρ", orient="bottom", direction="horizontal")),
+                      legend=alt.Legend(title="ρ", orient="bottom", direction="horizontal",
+                                        values=list(ratios), symbolFillColor=ink,
+                                        symbolStrokeColor=ink)),
         tooltip=[
             alt.Tooltip("remedy:N"), alt.Tooltip("ratio:Q", title="ρ"),
             alt.Tooltip("train_size:Q", title="train size"), alt.Tooltip("seed:Q"),

@@ -1,0 +1,155 @@
+"""RemedyComparer end to end: real JupyterLab, real kernel, Debian Chromium via Playwright.
+
+The notebook runs a small imbalance study (one remedy renamed to hostile HTML, to check
+escaping), shows a RemedyComparer, and the test toggles a remedy and switches views through
+the DOM contract (``data-testid`` names, ``data-chart-version``), reading the kernel-side state
+with ``LabPage.probe``. Screenshots of every view, light and dark, land in test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from harness import DARK_THEME, LIGHT_THEME, KernelProbe, LabPage
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+STUDY_CELL = f"""\
+import scalinglab as sl
+t = sl.imbalance.run_study(remedies=["none", "oversample", "undersample", "smote",
+                                     "threshold"],
+                           ratios=[1, 2, 5, 10, 20, 50], sizes=[30, 60, 120], seeds=3,
+                           cache=None, progress=False)
+t["remedy"] = t["remedy"].replace("smote", {HOSTILE!r})
+"""
+STATE = "{'view': w.view, 'remedies': list(w.remedies), 'metric': w.metric, 'error': w.error}"
+
+
+def wait_state(probe: KernelProbe, accept: Callable[[dict[str, Any]], bool], timeout=60) -> dict:
+    deadline = time.monotonic() + timeout
+    state = probe.json(STATE)
+    while not accept(state) and time.monotonic() < deadline:
+        time.sleep(0.25)
+        state = probe.json(STATE)
+    assert accept(state), f"kernel state never got there: {state}"
+    return state
+
+
+class Comparer:
+    def __init__(self, lab: LabPage) -> None:
+        self.lab = lab
+        self.root = lab.page.locator(".scalinglab-remedies").first
+
+    def testid(self, name: str) -> Any:
+        return self.root.locator(f'[data-testid="{name}"]')
+
+    def version(self) -> int:
+        return int(self.root.get_attribute("data-chart-version") or 0)
+
+    def wait_version_above(self, v: int, timeout: float = 60) -> int:
+        self.lab.page.wait_for_function(
+            "([el, v]) => Number(el.getAttribute('data-chart-version')) > v",
+            arg=[self.root.element_handle(), v], timeout=timeout * 1000,
+        )
+        self.lab.page.wait_for_timeout(300)  # let the SVG settle before reading or shooting
+        return self.version()
+
+    def marks(self, selector: str) -> int:
+        return self.root.evaluate(
+            """(root, sel) => Array.from(root.querySelectorAll(
+                 '[data-testid="sl-chart"] svg ' + sel)).length""",
+            selector,
+        )
+
+    def colours_drawn(self) -> set[str]:
+        return set(self.root.evaluate(
+            """(root) => Array.from(root.querySelectorAll(
+                 '[data-testid="sl-chart"] svg .mark-symbol path'))
+               .map((p) => (p.getAttribute('fill') || '').toLowerCase())"""
+        ))
+
+    def shot(self, name: str) -> None:
+        self.lab.screenshot(name, self.root)
+
+
+def test_toggle_remedy_and_switch_views(lab: LabPage, notebook) -> None:
+    path = notebook("remedies_e2e.ipynb", [STUDY_CELL, "w = sl.RemedyComparer(t)", "w"])
+    lab.open_notebook(path)
+    lab.command("application:toggle-left-area")
+    lab.run_all()
+    c = Comparer(lab)
+    c.testid("sl-chart").locator("svg").wait_for(timeout=120_000)
+    v = c.wait_version_above(0)
+    probe = lab.probe()
+    try:
+        # --- view 1, all remedies; the hostile remedy name shows as text, nothing runs
+        state = wait_state(probe, lambda s: s["view"] == 1)
+        assert len(state["remedies"]) == 5
+        hostile = c.testid(f"sl-remedy-toggle-{HOSTILE}")
+        assert hostile.inner_text().strip() == HOSTILE
+        assert c.root.locator("img").count() == 0
+        assert c.testid("sl-summary-table").locator("tbody tr").count() == 6  # one per ratio
+        assert c.testid("sl-error").is_hidden()
+        oversample_colour = "#f58518"
+        assert oversample_colour in c.colours_drawn()
+        c.shot("remedies-01-view1-light")
+
+        # --- toggle oversample off: kernel state, button state and chart all follow
+        toggle = c.testid("sl-remedy-toggle-oversample")
+        assert toggle.get_attribute("aria-pressed") == "true"
+        toggle.click()
+        wait_state(probe, lambda s: "oversample" not in s["remedies"])
+        v = c.wait_version_above(v)
+        assert toggle.get_attribute("aria-pressed") == "false"
+        assert oversample_colour not in c.colours_drawn()
+        toggle.click()
+        wait_state(probe, lambda s: "oversample" in s["remedies"])
+        v = c.wait_version_above(v)
+        assert oversample_colour in c.colours_drawn()
+
+        # --- metric picker
+        c.testid("sl-metric-select").select_option("roc_auc")
+        wait_state(probe, lambda s: s["metric"] == "roc_auc")
+        v = c.wait_version_above(v)
+        assert "ROC AUC" in c.testid("sl-chart").inner_text()
+
+        # --- view 2: learning curves with a dashed extrapolation
+        c.testid("sl-view-2").click()
+        wait_state(probe, lambda s: s["view"] == 2)
+        v = c.wait_version_above(v)
+        assert c.testid("sl-view-2").get_attribute("aria-selected") == "true"
+        assert c.testid("sl-ratio-select").is_visible()
+        assert "training examples" in c.testid("sl-chart").inner_text()
+        assert c.marks(".mark-area path") >= 1
+        c.shot("remedies-02-view2-light")
+
+        # --- view 3: minority against majority, with a verdict
+        c.testid("sl-view-3").click()
+        wait_state(probe, lambda s: s["view"] == 3)
+        v = c.wait_version_above(v)
+        assert "wins" in c.testid("sl-verdict").inner_text()
+        assert c.testid("sl-metric-select").is_hidden()
+        assert "minority-class recall" in c.testid("sl-chart").inner_text()
+        c.shot("remedies-03-view3-light")
+
+        # --- a bad value set from Python: inline error, last good state kept
+        probe.run("w.metric = 'no_such_metric'")
+        err = c.testid("sl-error")
+        err.wait_for(state="visible", timeout=30_000)
+        assert "no_such_metric" in err.inner_text()
+        assert probe.json("w.metric") == "roc_auc"
+
+        # --- dark theme: every view re-embeds and reads well
+        lab.set_theme(DARK_THEME)
+        probe.run("w.error = ''")
+        for view in (3, 1, 2):
+            if view != 3:
+                c.testid(f"sl-view-{view}").click()
+                wait_state(probe, lambda s, view=view: s["view"] == view)
+            v = c.wait_version_above(v - 1)
+            c.shot(f"remedies-0{view}-view{view}-dark")
+        lab.set_theme(LIGHT_THEME)
+        assert not lab.dialogs, lab.dialogs
+    finally:
+        probe.close()

@@ -10,11 +10,13 @@ y = ε∞ + Δ·t with t = logistic(s), the equation becomes
 
 and h is strictly increasing in s for α > 0. Because softplus(s) lies between max(s, 0) and
 max(s, 0) + log 2, the root lies in a bracket of width at most |α − 1|·log 2 / min(α, 1)
-that we compute in closed form; then a fixed 40 bisection steps and 3 safeguarded Newton
-steps give the root to machine precision. The number of steps never depends on the data,
-so the same inputs always give the same bits, and the exported function (`M4_PYTHON`, the
-same algorithm written out) reproduces ``fn``. The gradient follows from the implicit
-function theorem.
+that we compute in closed form. h is convex for α > 1 and concave for α < 1, so Newton's
+method started at the bracket's upper (α ≥ 1) or lower (α < 1) end approaches the root
+monotonically, never leaving the bracket; a fixed 12 steps reach machine precision over
+the whole parameter range (checked against 200-step bisection). The number of steps never
+depends on the data, so the same inputs always give the same bits, and the exported
+function (`M4_PYTHON`, the same algorithm written out) reproduces ``fn``. The gradient
+follows from the implicit function theorem.
 
 >>> import numpy as np
 >>> import scalinglab as sl
@@ -34,14 +36,14 @@ from scalinglab.laws.base import Law, Param, stack_jac, unpack
 from scalinglab.laws.registry import register
 from scalinglab.laws.starts import best_starts, linear_fit
 
-_BISECT = 40
-_NEWTON = 3
+_NEWTON = 12
+_TINY = 1e-300
 _ALPHA_MIN = 1e-9
 _S_MAX = 745.0
 
 
 def _solve(x, eps_inf, delta, alpha, beta, c):
-    """y and the logistic pieces t, 1 − t of the M4 solution (same steps as `M4_PYTHON`)."""
+    """y, t, 1 − t and s of the M4 solution (the same steps as `M4_PYTHON`)."""
     q = np.log(beta) + c * np.log(x) + (alpha - 1.0) * np.log(delta)
     am = np.maximum(alpha, _ALPHA_MIN)
     w = np.abs(alpha - 1.0) * np.log(2.0)
@@ -49,49 +51,41 @@ def _solve(x, eps_inf, delta, alpha, beta, c):
     v_hi = q + np.where(alpha < 1.0, w, 0.0)
     lo = np.clip(np.where(v_lo > 0.0, v_lo / am, v_lo), -_S_MAX, _S_MAX)
     hi = np.clip(np.where(v_hi > 0.0, v_hi / am, v_hi), -_S_MAX, _S_MAX)
-    for _ in range(_BISECT):
-        mid = 0.5 * (lo + hi)
-        h = mid + (alpha - 1.0) * np.logaddexp(0.0, mid) - q
-        lo = np.where(h < 0.0, mid, lo)
-        hi = np.where(h < 0.0, hi, mid)
-    s = 0.5 * (lo + hi)
+    s = np.where(alpha >= 1.0, hi, lo)
     for _ in range(_NEWTON):
-        th = np.tanh(0.5 * s)
-        h = s + (alpha - 1.0) * np.logaddexp(0.0, s) - q
-        dh = (0.5 - 0.5 * th) + alpha * (0.5 + 0.5 * th)
-        s = np.clip(s - h / dh, lo, hi)
-    th = np.tanh(0.5 * s)
-    t, one_minus_t = 0.5 + 0.5 * th, 0.5 - 0.5 * th
+        e = np.exp(-np.abs(s))
+        h = s + (alpha - 1.0) * (np.maximum(s, 0.0) + np.log1p(e)) - q
+        dh = np.where(s >= 0.0, e + alpha, 1.0 + alpha * e) / (1.0 + e)
+        s = np.clip(s - h / np.maximum(dh, _TINY), lo, hi)
+    e = np.exp(-np.abs(s))
+    t = np.where(s >= 0.0, 1.0, e) / (1.0 + e)
+    one_minus_t = np.where(s >= 0.0, e, 1.0) / (1.0 + e)
     return eps_inf + delta * t, t, one_minus_t, s
 
 
 M4_PYTHON = f"""\
-q = np.log(beta) + c * np.log(x) + (alpha - 1.0) * np.log(delta)
-am = np.maximum(alpha, {_ALPHA_MIN!r})
-w = np.abs(alpha - 1.0) * np.log(2.0)
-v_lo = q - np.where(alpha > 1.0, w, 0.0)
-v_hi = q + np.where(alpha < 1.0, w, 0.0)
-lo = np.clip(np.where(v_lo > 0.0, v_lo / am, v_lo), {-_S_MAX!r}, {_S_MAX!r})
-hi = np.clip(np.where(v_hi > 0.0, v_hi / am, v_hi), {-_S_MAX!r}, {_S_MAX!r})
-for _ in range({_BISECT}):
-    mid = 0.5 * (lo + hi)
-    h = mid + (alpha - 1.0) * np.logaddexp(0.0, mid) - q
-    lo = np.where(h < 0.0, mid, lo)
-    hi = np.where(h < 0.0, hi, mid)
-s = 0.5 * (lo + hi)
-for _ in range({_NEWTON}):
-    th = np.tanh(0.5 * s)
-    h = s + (alpha - 1.0) * np.logaddexp(0.0, s) - q
-    dh = (0.5 - 0.5 * th) + alpha * (0.5 + 0.5 * th)
-    s = np.clip(s - h / dh, lo, hi)
-th = np.tanh(0.5 * s)
-return eps_inf + delta * (0.5 + 0.5 * th)
+with np.errstate(all="ignore"):
+    q = np.log(beta) + c * np.log(x) + (alpha - 1.0) * np.log(delta)
+    am = np.maximum(alpha, {_ALPHA_MIN!r})
+    w = np.abs(alpha - 1.0) * np.log(2.0)
+    v_lo = q - np.where(alpha > 1.0, w, 0.0)
+    v_hi = q + np.where(alpha < 1.0, w, 0.0)
+    lo = np.clip(np.where(v_lo > 0.0, v_lo / am, v_lo), {-_S_MAX!r}, {_S_MAX!r})
+    hi = np.clip(np.where(v_hi > 0.0, v_hi / am, v_hi), {-_S_MAX!r}, {_S_MAX!r})
+    s = np.where(alpha >= 1.0, hi, lo)
+    for _ in range({_NEWTON}):
+        e = np.exp(-np.abs(s))
+        h = s + (alpha - 1.0) * (np.maximum(s, 0.0) + np.log1p(e)) - q
+        dh = np.where(s >= 0.0, e + alpha, 1.0 + alpha * e) / (1.0 + e)
+        s = np.clip(s - h / np.maximum(dh, {_TINY!r}), lo, hi)
+    e = np.exp(-np.abs(s))
+    return eps_inf + delta * (np.where(s >= 0.0, 1.0, e) / (1.0 + e))
 """
 
 
 def _m4(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
     eps_inf, delta, alpha, beta, c = unpack(theta, 5)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         y, *_ = _solve(X[0], eps_inf, delta, alpha, beta, c)
     return y
 
@@ -99,12 +93,13 @@ def _m4(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
 def _m4_jac(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
     eps_inf, delta, alpha, beta, c = unpack(theta, 5)
     x = X[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(all="ignore"):
         y, t, one_minus_t, s = _solve(x, eps_inf, delta, alpha, beta, c)
     # F(y) = log(y − ε∞) − α·log(ε∞ + Δ − y) − log β − c·log x = 0;  dy/dθ = −F_θ / F_y, with
     # 1/F_y = Δ·t·(1 − t) / ((1 − t) + α·t).
     inv_fy = delta * t * one_minus_t / (one_minus_t + alpha * t)
-    log_gap = np.log(delta) - np.logaddexp(0.0, s)  # log(ε0 − y) = log Δ + log(1 − t)
+    # log(ε0 − y) = log Δ + log(1 − t) = log Δ − softplus(s)
+    log_gap = np.log(delta) - (np.maximum(s, 0.0) + np.log1p(np.exp(-np.abs(s))))
     return stack_jac(
         np.ones_like(y),
         alpha * t / (one_minus_t + alpha * t),

@@ -147,7 +147,12 @@ M4 = register(
         fn=_m4,
         jac=_m4_jac,
         init=_m4_init,
-        template=(r"\frac{y - <eps_inf>}{(<eps_inf> + <delta> - y)^{<alpha>}} = <beta>\,x^{<c>}"),
+        # y itself has no closed form: the formula reads "y = ε∞ + Δ·t, where t solves ...",
+        # which is (y − ε∞)/(ε0 − y)^α = β·x^c with ε0 = ε∞ + Δ, divided through by Δ^(1−α).
+        template=(
+            r"<eps_inf> + <delta>\,t,\ \text{where}\ \frac{t}{(1 - t)^{<alpha>}} = "
+            r"<beta> \cdot <delta>^{<alpha> - 1}\,x^{<c>}"
+        ),
         python=M4_PYTHON,
         direction="decreasing",
         description=(

@@ -191,27 +191,34 @@ class Objective:
 
     def jac(self, u: np.ndarray, X: np.ndarray | None = None,
             f: np.ndarray | None = None) -> np.ndarray:
-        """d g(f) / d u, shape (..., n, q). Pass ``f`` (the model at u) if already known."""
+        """d g(f) / d u, shape (..., n, q). Pass ``f`` (the model at u) if already known.
+
+        On the hot path of every solver iteration: scaling is done in place, one pass each.
+        """
         u = np.asarray(u, dtype=float)
         X = self.X if X is None else X
         with np.errstate(all="ignore"):
             if self.law.jac is not None:
                 theta = self.pmap.theta(u)
-                Jt = self.law.jac(X, theta)  # (..., n, p)
+                J = np.asarray(self.law.jac(X, theta), dtype=float)  # (..., n, p)
+                if not J.flags.owndata or not J.flags.writeable:
+                    J = J.copy()  # scaled in place below
                 if self.pmap.plain:  # no fixed or tied parameters: the chain rule is diagonal
-                    J = Jt * np.where(self.pmap.log, np.exp(u), 1.0)[..., None, :]
+                    if self.pmap.log.any():
+                        J *= np.where(self.pmap.log, np.exp(u), 1.0)[..., None, :]
                 else:
-                    J = Jt @ self.pmap.dtheta_du(u)  # (..., n, q)
+                    J = J @ self.pmap.dtheta_du(u)  # (..., n, q)
             else:
                 J = self._numeric_jac(u, X)
             if self.space == "log":
                 if f is None:
                     f = self.law.fn(X, self.pmap.theta(u))
                 # where f <= 0 the residual is a constant penalty: its gradient is zero
-                J = np.where((f > TINY)[..., None], J / np.maximum(f, TINY)[..., None], 0.0)
-        return np.where(np.isfinite(J), J, 0.0)
-
-
+                J *= np.where(f > TINY, 1.0 / np.maximum(f, TINY), 0.0)[..., None]
+        bad = ~np.isfinite(J)
+        if bad.any():
+            J[bad] = 0.0
+        return J
 
     def _numeric_jac(self, u: np.ndarray, X: np.ndarray) -> np.ndarray:
         cols = []

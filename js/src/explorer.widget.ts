@@ -675,7 +675,10 @@ function render({ model, el }: RenderProps<ExplorerState>) {
   on("param_rows metric_rows law_info level", renderTable);
   on("solutions law_info target", renderSolutions);
   on("notes status", renderNotes);
-  on("error", () => showError(g("error") ?? ""));
+  on("error", () => {
+    showError(g("error") ?? "");
+    statusLine.textContent = g("status") ?? "";
+  });
   on("spec", () => void embedNow());
   on("chart_data", applyData);
   on("fit_range", () => {

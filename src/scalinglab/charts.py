@@ -129,15 +129,18 @@ def explorer_chart(
     colors = s_colors + [law_color(n) for n in laws]
     legend = (
         alt.Legend(values=s_keys, title=series_title, labelExpr="slice(datum.label, 2)",
-                   orient="right", symbolType="circle", labelLimit=160)
+                   orient="right", symbolType="circle", labelLimit=160, symbolOpacity=1,
+                   symbolStrokeWidth=0, symbolSize=70)
         if len(series) > 1 else None
     )
     color = alt.Color("color:N", scale=alt.Scale(domain=domain, range=colors), legend=legend)
-    axis = {"labelExpr": _label_expr(), "labelOverlap": "greedy", "grid": True,
-            "tickCount": 6, "titlePadding": 8}
-    x = alt.X("x:Q", title=x_title, axis=alt.Axis(**axis),
-              scale=_scale(x_scale, "xdomain"))
-    y = alt.Y("y:Q", title=y_title, axis=alt.Axis(**axis), scale=_scale(y_scale, "ydomain"))
+    def axis(kind: str) -> alt.Axis:
+        # Log axes: 4 ticks keep to powers of ten when the data span 4+ decades.
+        return alt.Axis(labelExpr=_label_expr(), labelOverlap="greedy", grid=True,
+                        tickCount=4 if kind == "log" else 6, titlePadding=8)
+
+    x = alt.X("x:Q", title=x_title, axis=axis(x_scale), scale=_scale(x_scale, "xdomain"))
+    y = alt.Y("y:Q", title=y_title, axis=axis(y_scale), scale=_scale(y_scale, "ydomain"))
     lo = alt.Y("lo:Q", title=y_title, scale=_scale(y_scale, "ydomain"))
     detail = alt.Detail("key:N")
     x_fmt = alt.Tooltip("x:Q", title=x_title, format=".4~g")

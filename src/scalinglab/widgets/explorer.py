@@ -47,7 +47,7 @@ import traitlets as t
 from scalinglab import charts
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.compare import compare
-from scalinglab.fitting.data import as_frame
+from scalinglab.fitting.data import as_frame, detect_higher_is_better
 from scalinglab.fitting.fit import fit
 from scalinglab.fitting.result import FitResult, GroupFit
 from scalinglab.laws.registry import get_law
@@ -109,6 +109,8 @@ class LawExplorer(anywidget.AnyWidget):
     horizon : extrapolate to ``horizon`` × the largest x.
     band : ``"confidence"``, ``"prediction"`` or ``"none"``; ``level`` its level.
     target : a loss / accuracy level: where does each law reach it?
+    x_scale, y_scale : ``"log"`` or ``"linear"`` axes (y defaults to linear for accuracy-like
+        metrics, log otherwise).
     ci, n_boot, loss, space, seed : passed to the kernel (`sl.fit`).
     holdout : the number of largest-x points held out to score extrapolation (`sl.compare`).
     variables : for multi-variable laws (e.g. chinchilla), the columns in the law's variable
@@ -174,7 +176,7 @@ class LawExplorer(anywidget.AnyWidget):
         horizon: float = 100.0,
         target: float | None = None,
         x_scale: str = "log",
-        y_scale: str = "log",
+        y_scale: str | None = None,
         ci: str | None = "bootstrap",
         n_boot: int = 300,
         loss: str = "l2",
@@ -191,6 +193,7 @@ class LawExplorer(anywidget.AnyWidget):
         self._quiet = 0
         self._version = 0
         self._request_id: int | None = None
+        self._auto_y_scale = y_scale is None
         with self._silent():
             self.law_info = [
                 {"name": n, "color": charts.law_color(n), "formula": _formula_text(n),
@@ -198,7 +201,8 @@ class LawExplorer(anywidget.AnyWidget):
                 for n in law_names()
             ]
             self.level, self.band, self.horizon, self.target = level, band, horizon, target
-            self.x_scale, self.y_scale = x_scale, y_scale
+            self.x_scale = x_scale
+            self.y_scale = y_scale or "log"
             self.ci, self.n_boot, self.loss, self.space = ci or "none", n_boot, loss, space
             self.seed, self.holdout = seed, holdout
             if laws is not None:
@@ -257,7 +261,11 @@ class LawExplorer(anywidget.AnyWidget):
 
     @t.observe(*_DRAW_TRAITS)
     def _on_draw_trait(self, change: dict[str, Any]) -> None:
-        if self._quiet or self._frame is None:
+        if self._quiet:
+            return
+        if change["name"] == "y_scale":
+            self._auto_y_scale = False
+        if self._frame is None:
             return
         self._change(change, refit=False)
 
@@ -382,6 +390,9 @@ class LawExplorer(anywidget.AnyWidget):
                 self.columns = [{"name": str(c), "numeric": str(c) in num} for c in frame.columns]
                 self.x, self.y, self.group = str(x), str(y), group
                 self.source_name = source
+                if self._auto_y_scale:
+                    # accuracy-like metrics read better on a linear axis
+                    self.y_scale = "linear" if detect_higher_is_better(self.y, None)[0] else "log"
                 if old[0] is not None and old[0] is not frame:
                     self.fit_range = None
             self._update(refit=True, respec=True)

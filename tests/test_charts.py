@@ -1,0 +1,147 @@
+"""The shared Vega-Lite spec builder: static charts (`FitResult.chart()`) and the widget's data."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import scalinglab as sl
+from scalinglab import charts
+
+
+@pytest.fixture(scope="module")
+def res() -> sl.FitResult:
+    D = np.logspace(6, 9, 25)
+    rng = np.random.default_rng(0)
+    loss = (40 * D**-0.25 + 1.7) * np.exp(rng.normal(0, 0.01, 25))
+    out = sl.fit(pd.DataFrame({"D": D, "loss": loss}), x="D", y="loss", law="power_offset",
+                 ci="delta", fit_range=(3e6, 1e9))
+    assert isinstance(out, sl.FitResult)
+    return out
+
+
+def test_fit_chart_has_every_named_dataset_and_valid_json(res: sl.FitResult) -> None:
+    spec = res.chart(horizon=10, target=1.9).to_dict()
+    assert set(spec["datasets"]) == set(charts.DATASETS)
+    d = spec["datasets"]
+    assert len(d["points"]) == 25
+    assert sum(not p["in_range"] for p in d["points"]) > 0  # drawn hollow
+    assert max(r["x"] for r in d["extrapolation"]) == pytest.approx(1e10, rel=1e-9)
+    assert max(r["x"] for r in d["fits"]) == pytest.approx(1e9, rel=1e-9)
+    assert d["fits"][-1]["x"] == d["extrapolation"][0]["x"]  # the dashed part continues the line
+    assert all(r["lo"] <= r["hi"] for r in d["bands"])
+    assert d["target_line"] == [{"y": 1.9}]
+    assert d["targets"][0]["lo"] <= d["targets"][0]["x"] <= d["targets"][0]["hi"]
+    json.dumps(spec, allow_nan=False)
+    names = [layer.get("name") for layer in spec["layer"]]
+    assert names[0] == "band"
+    assert "extrapolation" in names and "points" in names
+
+
+def test_fit_chart_curves_match_predict(res: sl.FitResult) -> None:
+    d = res.chart(horizon=10).to_dict()["datasets"]
+    xs = np.array([r["x"] for r in d["fits"]])
+    ys = np.array([r["y"] for r in d["fits"]])
+    np.testing.assert_allclose(ys, res.predict(xs), rtol=1e-12)
+    band = res.band(xs, kind="confidence")
+    got = [r for r in d["bands"] if r["x"] in set(xs.tolist())]
+    np.testing.assert_allclose([r["lo"] for r in got][: len(xs)], band["lo"], rtol=1e-9)
+
+
+def test_domains_cover_points_curves_and_target_but_not_bands(res: sl.FitResult) -> None:
+    spec = res.chart(horizon=100, target=1.5).to_dict()
+    params = {p["name"]: p["value"] for p in spec["params"]}
+    lo, hi = params["ydomain"]
+    ys = [p["y"] for p in spec["datasets"]["points"]] + [1.5]
+    assert lo <= min(ys) and hi >= max(ys)
+    band_hi = max(r["hi"] for r in spec["datasets"]["bands"])
+    assert hi < band_hi * 10  # sane
+    assert params["xdomain"][1] >= 1e11
+
+
+def test_prediction_band_and_no_band(res: sl.FitResult) -> None:
+    conf = res.chart(band="confidence").to_dict()["datasets"]["bands"]
+    pred = res.chart(band="prediction").to_dict()["datasets"]["bands"]
+    assert np.mean([(p["hi"] - p["lo"]) >= (c["hi"] - c["lo"]) for p, c in zip(pred, conf, strict=True)]) > 0.95
+    assert res.chart(band="none").to_dict()["datasets"]["bands"] == []
+    with pytest.raises(sl.ScalingLabError, match="band"):
+        res.chart(band="wide")
+
+
+def test_linear_axes_and_bad_arguments(res: sl.FitResult) -> None:
+    spec = res.chart(x_scale="linear", y_scale="linear").to_dict()
+    assert spec["layer"][1]["encoding"]["x"]["scale"]["type"] == "linear"
+    with pytest.raises(sl.ScalingLabError, match="x_scale"):
+        res.chart(x_scale="sqrt")
+    with pytest.raises(sl.ScalingLabError, match="horizon"):
+        res.chart(horizon=0.5)
+    with pytest.raises(sl.ScalingLabError, match="FitResult"):
+        charts.fit_chart(42)
+
+
+def test_group_fit_and_comparison_charts() -> None:
+    rng = np.random.default_rng(3)
+    rows = []
+    for m, c in (("a", 2.0), ("b", 1.6)):
+        for D in np.logspace(6, 9, 12):
+            rows.append({"m": m, "D": D, "loss": (c + 50 * D**-0.3) * np.exp(rng.normal(0, 0.01))})
+    df = pd.DataFrame(rows)
+    g = sl.fit(df, x="D", y="loss", law="power_offset", group="m", ci=None)
+    d = g.chart().to_dict()["datasets"]
+    assert {p["label"] for p in d["points"]} == {"a", "b"}
+    assert {r["color"] for r in d["fits"]} == {"s:a", "s:b"}
+    cmp = sl.compare(df[df.m == "a"], x="D", y="loss", laws=["power", "power_offset"], holdout=2,
+                     ci=None)
+    d = charts.fit_chart(cmp).to_dict()["datasets"]
+    assert {r["law"] for r in d["fits"]} == {"power", "power_offset"}
+    assert {r["color"] for r in d["fits"]} == {"l:power", "l:power_offset"}
+
+
+def test_multivariable_chart_holds_the_other_variable() -> None:
+    df = sl.datasets.load("chinchilla")
+    r = sl.fit(df, x=["N", "D"], y="loss", law="chinchilla", loss="huber", ci=None)
+    d = r.chart(x="D", horizon=10).to_dict()["datasets"]
+    assert d["fits"] and all(math.isfinite(row["y"]) for row in d["fits"])
+    with pytest.raises(sl.ScalingLabError, match="variable"):
+        r.chart(x="C")
+
+
+def test_target_rows_clip_infinite_ends_to_the_horizon() -> None:
+    sol = sl.Solution(target=2.0, x=1e9, lo=5e8, hi=math.inf, law="power_offset", variable="D",
+                      level=0.95, method="bootstrap")
+    line, rows = charts.target_rows([(sol, None)], 2.0, horizon_x=1e12)
+    assert line == [{"y": 2.0}]
+    assert rows[0]["hi"] == 1e12 and rows[0]["lo"] == 5e8
+    assert charts.target_rows([(sol, None)], None) == ([], [])
+
+
+def test_spec_builder_is_escaping_free_by_design() -> None:
+    hostile = "<img src=x onerror=alert(1)>"
+    spec = charts.explorer_spec(x_title="D", y_title=hostile, series=[hostile, "b"],
+                                series_title=hostile)
+    for layer in spec["layer"]:
+        for enc in layer["encoding"].values():
+            if isinstance(enc, dict) and "field" in enc:
+                assert enc["field"] in {"x", "y", "lo", "hi", "color", "key", "law", "label",
+                                        "in_range"}
+    color = spec["layer"][0]["encoding"]["color"]
+    assert color["scale"]["domain"][:2] == [f"s:{hostile}", "s:b"]
+    assert color["legend"]["values"] == [f"s:{hostile}", "s:b"]
+
+
+def test_law_colors_are_stable_and_distinct() -> None:
+    names = sl.laws.names()
+    assert charts.law_color("power") == charts.LAW_PALETTE[0]
+    first = [charts.law_color(n) for n in names[: len(charts.LAW_PALETTE)]]
+    assert len(set(first)) == len(first)
+    assert charts.law_color("not-registered").startswith("#")
+
+
+def test_grid_is_log_spaced() -> None:
+    g = charts.grid(1e3, 1e6, 4)
+    np.testing.assert_allclose(g, [1e3, 1e4, 1e5, 1e6])
+    np.testing.assert_allclose(charts.grid(0, 3, 4, log=True), [0, 1, 2, 3])

@@ -33,6 +33,9 @@ Example
 
 from __future__ import annotations
 
+import copy
+import functools
+import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -219,8 +222,15 @@ def explorer_chart(
 
 
 def explorer_spec(**kwargs: Any) -> dict[str, Any]:
-    """`explorer_chart` as a Vega-Lite dict (what the widget embeds)."""
-    spec = explorer_chart(**kwargs).to_dict(validate=False)
+    """`explorer_chart` as a Vega-Lite dict (what the widget embeds); cached, since Altair
+    takes a noticeable fraction of a second to build it."""
+    key = json.dumps(kwargs, sort_keys=True, default=str)
+    return copy.deepcopy(_explorer_spec(key))
+
+
+@functools.lru_cache(maxsize=32)
+def _explorer_spec(key: str) -> dict[str, Any]:
+    spec = explorer_chart(**json.loads(key)).to_dict(validate=False)
     spec["datasets"] = {name: [] for name in DATASETS}
     return spec
 

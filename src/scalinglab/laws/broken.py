@@ -7,6 +7,11 @@ steepens by c_i (flattens if c_i < 0); f_i sets how sharp the bend is (small f: 
 The product is evaluated in log space, (1 + (x/d)^(1/f))^(−c·f) = exp(−c·f·softplus(log(x/d)/f)),
 so that no intermediate overflows; the total log-factor is capped at 700 (exp(700) ~ 1e304).
 
+The starts put the breaks at quantiles of log x and fit log(y − a) by a hinge regression
+(the f → 0 limit of the law), for a few floors a; the best few by log-space error are kept.
+With two breaks the law is unchanged when the (c_i, d_i, f_i) triples swap places, so a fit
+may report break 2 before break 1: compare breaks by their locations d_i.
+
 >>> import numpy as np
 >>> import scalinglab as sl
 >>> law = sl.get_law("broken_power")

@@ -3,6 +3,7 @@ keep the last good state. The browser side is in tests/browser/test_explorer_e2e
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -139,6 +140,23 @@ def test_brush_message_refits_and_echoes_the_request_id() -> None:
     brush(w, None, 8)
     assert w.fit_range is None
     assert w.chart_data["request_id"] == 8
+
+
+def test_brush_in_a_running_kernel_defers_held_out_scores_until_it_rests() -> None:
+    async def drag() -> None:
+        w = explorer()
+        best = next(r["law"] for r in w.metric_rows if r["best"])
+        brush(w, [1e7, 1e10], 1)
+        brush(w, [1e8, 1e10], 2)  # the drag goes on: the first settle is cancelled
+        assert w.fit_range == [1e8, 1e10] and w.chart_data["request_id"] == 2
+        assert all(r["pending"] and r["holdout"] is None for r in w.metric_rows)
+        assert next(r["law"] for r in w.metric_rows if r["best"]) == best  # verdict kept
+        await asyncio.sleep(1.0)
+        assert not any(r["pending"] for r in w.metric_rows)
+        assert all(r["holdout"] is not None for r in w.metric_rows)
+        assert w.results["power"].fit_range[0] >= 1e8
+
+    asyncio.run(drag())
 
 
 def test_bad_brush_keeps_state_and_acks() -> None:

@@ -68,6 +68,7 @@ interface MetricRow {
   aic: number | null;
   holdout: number | null;
   best: boolean;
+  pending?: boolean;
   error?: string;
 }
 interface Solution {
@@ -491,7 +492,7 @@ function render({ model, el }: RenderProps<ExplorerState>) {
           `R² ${fmt(m.r2, 4)}`,
           `RMSLE ${fmt(m.rmsle)}`,
           `AIC ${fmt(m.aic, 4)}`,
-          `held-out ${fmt(m.holdout)}`,
+          m.pending ? "held-out …" : `held-out ${fmt(m.holdout)}`,
         ].join(" · ");
         trs.push(h("tr", { class: "sl-metrics" }, h("td", { colspan: "3" }, facts)));
       }

@@ -104,9 +104,17 @@ function dot(color: string): HTMLSpanElement {
 
 function render({ model, el }: RenderProps<State>) {
   const g = <K extends keyof State>(k: K) => model.get(k);
+  // While Python recomputes (fits take up to a second or two), dim the view and say so.
+  let busyTimer: ReturnType<typeof setTimeout> | null = null;
+  const setBusy = (busy: boolean) => {
+    root?.classList.toggle("sl-busy", busy);
+    if (busyTimer) clearTimeout(busyTimer);
+    busyTimer = busy ? setTimeout(() => setBusy(false), 15000) : null;
+  };
   const setAndSave = (changes: Partial<State>) => {
     for (const [k, v] of Object.entries(changes)) model.set(k as keyof State, v as never);
     model.save_changes();
+    setBusy(true);
   };
 
   // ------------------------------------------------------------------ controls
@@ -147,7 +155,8 @@ function render({ model, el }: RenderProps<State>) {
   const chartEl = h("div", { class: "sl-chart", "data-testid": "sl-chart" });
   const verdictEl = h("p", { class: "sl-verdict", "data-testid": "sl-verdict", "aria-live": "polite" });
   const notesEl = h("div", { class: "sl-notes" });
-  const chartWrap = h("div", { class: "sl-chart-wrap" }, chartEl, verdictEl, notesEl);
+  const busyNote = h("div", { class: "sl-busy-note", "aria-live": "polite" }, "Updating…");
+  const chartWrap = h("div", { class: "sl-chart-wrap" }, busyNote, chartEl, verdictEl, notesEl);
 
   const summaryTable = h("table", { class: "sl-table", "data-testid": "sl-summary-table" });
   const fitTable = h("table", { class: "sl-table", "data-testid": "sl-fit-table" });
@@ -291,7 +300,11 @@ function render({ model, el }: RenderProps<State>) {
     const rows = g("summary_rows") ?? [];
     const c = colors();
     const metric = METRIC_LABELS[g("metric")] ?? g("metric");
-    const pp = (v: number | null) => (v === null || v === undefined ? "–" : `${(100 * v).toFixed(Math.abs(v) < 0.001 ? 2 : 1)}`);
+    const pp = (v: number | null) => {
+      if (v === null || v === undefined) return "–";
+      if (v !== 0 && Math.abs(100 * v) < 0.01) return "<0.01";
+      return (100 * v).toFixed(Math.abs(v) < 0.001 ? 2 : 1);
+    };
     replaceChildren(
       summaryTable,
       h("caption", {}, `Best mean ${metric} at each ratio (largest training set), its margin over the runner-up and the seed-to-seed spread (larger SD of the two), both in percentage points. Green: the margin exceeds the spread.`),
@@ -315,7 +328,7 @@ function render({ model, el }: RenderProps<State>) {
                   h("div", { class: "sl-muted sl-small" }, r.runner_up ? (tie ? `tied with ${r.runner_up}` : `over ${r.runner_up}`) : "only remedy"),
                 ),
                 h("td", { class: "sl-r sl-mono" }, fmt(r.best_mean, 4)),
-                h("td", { class: `sl-r sl-mono ${r.clear ? "sl-clear" : ""}` }, r.margin === null ? "–" : `+${pp(r.margin)}`),
+                h("td", { class: `sl-r sl-mono ${r.clear ? "sl-clear" : ""}` }, r.margin === null ? "–" : `+${pp(r.margin)}`.replace("+<", "<")),
                 h("td", { class: "sl-r sl-mono sl-muted" }, r.n_seeds > 1 ? pp(r.spread) : "–"),
               );
             })
@@ -421,6 +434,7 @@ function render({ model, el }: RenderProps<State>) {
   on("fit_rows view", renderFits);
   on("verdict notes", renderText);
   on("error", () => showError(g("error") ?? ""));
+  on("chart_data spec error fit_rows summary_rows verdict", () => setBusy(false));
   on("spec", embedNow);
   on("chart_data", () => {
     // a new spec arrives together with its data: the embed already carries the rows
@@ -457,6 +471,7 @@ function render({ model, el }: RenderProps<State>) {
 
   return () => {
     disposed = true;
+    if (busyTimer) clearTimeout(busyTimer);
     themeObserver.disconnect();
     resizeObserver.disconnect();
     if (resizeTimer) clearTimeout(resizeTimer);

@@ -30,6 +30,7 @@ kept True | True
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import time
@@ -82,6 +83,10 @@ def _formula_text(law_name: str) -> str:
     return law.formula.replace("\\,", " ").replace("\\", "")
 
 
+class _Skip(Exception):
+    """Internal: skip sl.compare on the fast path."""
+
+
 @dataclass
 class _Fits:
     """The outcome of one refit: results per law, table rows, the chart's curves."""
@@ -94,6 +99,7 @@ class _Fits:
     messages: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    pending: bool = False  # held-out scores not computed yet (fast path)
 
 
 class LawExplorer(anywidget.AnyWidget):
@@ -194,6 +200,7 @@ class LawExplorer(anywidget.AnyWidget):
         self._version = 0
         self._request_id: int | None = None
         self._auto_y_scale = y_scale is None
+        self._settle_handle: asyncio.TimerHandle | None = None
         with self._silent():
             self.law_info = [
                 {"name": n, "color": charts.law_color(n), "formula": _formula_text(n),
@@ -328,12 +335,17 @@ class LawExplorer(anywidget.AnyWidget):
                     f"{[str(c) for c in self._frame.columns]} or none"
                 )
 
-    def _update(self, refit: bool, respec: bool, request_id: int | None = None) -> None:
-        """Recompute (refit if asked) and publish; raises ScalingLabError, changing nothing."""
+    def _update(self, refit: bool, respec: bool, request_id: int | None = None,
+                fast: bool = False) -> None:
+        """Recompute (refit if asked) and publish; raises ScalingLabError, changing nothing.
+
+        ``fast``: fit each law once and leave the held-out scores (a second fit per law) to
+        `_settle`, scheduled on the kernel's event loop for when the brush rests.
+        """
         if self._frame is None:
             return
         work = self._working_frame(self._frame)
-        fits = self._fit(work) if refit or self._fits is None else self._fits
+        fits = self._fit(work, fast=fast) if refit or self._fits is None else self._fits
         data, solutions, draw_notes = self._draw(work, fits)
         spec = self._spec(work) if respec or not self.spec else None
         code = self._code(fits)
@@ -445,11 +457,32 @@ class LawExplorer(anywidget.AnyWidget):
         with self._silent():
             self.fit_range = new
         try:
-            self._update(refit=True, respec=False, request_id=rid)
+            self._update(refit=True, respec=False, request_id=rid, fast=self._schedule_settle())
         except ScalingLabError as e:
             with self._silent():
                 self.fit_range = old
             self._fail(e, rid)
+
+    def _schedule_settle(self, delay: float = 0.35) -> bool:
+        """In a running kernel, plan the full refit (with held-out scores) for when the brush
+        rests; returns False (do everything now) when there is no event loop."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        if self._settle_handle is not None:
+            self._settle_handle.cancel()
+        self._settle_handle = loop.call_later(delay, self._settle)
+        return True
+
+    def _settle(self) -> None:
+        self._settle_handle = None
+        if self._fits is None or not self._fits.pending:
+            return
+        try:
+            self._update(refit=True, respec=False)
+        except ScalingLabError as e:
+            self._fail(e)
 
     # ------------------------------------------------------------------ the kernel calls
     def _working_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -504,7 +537,7 @@ class LawExplorer(anywidget.AnyWidget):
             "level": self.level, "seed": self.seed,
         }
 
-    def _fit(self, work: pd.DataFrame) -> _Fits:
+    def _fit(self, work: pd.DataFrame, fast: bool = False) -> _Fits:
         if not self.laws:
             raise ScalingLabError("choose at least one law family to fit")
         t0 = time.perf_counter()
@@ -523,7 +556,7 @@ class LawExplorer(anywidget.AnyWidget):
             warnings.simplefilter("always")
             for s in series:
                 sub = work if s is None else work[work[SERIES_COL] == s]
-                cmp = self._compare(sub, single, [self.x], kw)
+                cmp = self._compare(sub, single, [self.x], kw, fast)
                 for n in single:
                     if n in cmp[0]:
                         per_series[n][s] = cmp[0][n]
@@ -534,7 +567,7 @@ class LawExplorer(anywidget.AnyWidget):
                     messages.append(cmp[3])
             for n in multi:
                 cols = self._variables_for(n)
-                cmp = self._compare(work, [n], cols, kw)
+                cmp = self._compare(work, [n], cols, kw, fast)
                 if n in cmp[0]:
                     per_series[n][None] = cmp[0][n]
                     scores[(n, None)] = cmp[1].get(n)
@@ -570,6 +603,11 @@ class LawExplorer(anywidget.AnyWidget):
                 cands.append((key, r.metrics.get("aic", math.inf), n))
             if cands:
                 best["" if s is None else str(s)] = min(cands)[2]
+        if fast and self._fits is not None:
+            # keep the last held-out verdict until the scores are recomputed
+            kept = {k: v for k, v in self._fits.best.items() if v in self.laws}
+            best = {**best, **kept}
+            messages = ["Held-out scores follow when the brush rests."]
         metric_rows, param_rows = [], []
         for n in self.laws:
             fitted = per_series[n]
@@ -588,6 +626,7 @@ class LawExplorer(anywidget.AnyWidget):
                     "aic": _num(m.get("aic")), "holdout": _num(score),
                     "best": best.get(label) == n or (len(get_law(n).variables) > 1
                                                      and n in best.values()),
+                    "pending": fast,
                 })
                 table = r.param_ci()
                 for row in table.itertuples(index=False):
@@ -598,11 +637,13 @@ class LawExplorer(anywidget.AnyWidget):
         curves = self._curves(work, per_series, series)
         return _Fits(results=results, curves=curves, metric_rows=metric_rows,
                      param_rows=param_rows, best=best, messages=messages, notes=notes,
-                     seconds=time.perf_counter() - t0)
+                     seconds=time.perf_counter() - t0, pending=fast)
 
     def _compare(self, frame: pd.DataFrame, laws: list[str], x_cols: list[str],
-                 kw: dict[str, Any]) -> tuple[dict[str, FitResult], dict[str, float], dict[str, str], str]:
-        """sl.compare with a safe holdout; laws it cannot score are fitted alone."""
+                 kw: dict[str, Any], fast: bool = False,
+                 ) -> tuple[dict[str, FitResult], dict[str, float], dict[str, str], str]:
+        """sl.compare with a safe holdout; laws it cannot score are fitted alone. ``fast``
+        skips the held-out refits (scores come later, see `_settle`)."""
         if not laws:
             return {}, {}, {}, ""
         x: str | list[str] = x_cols[0] if len(x_cols) == 1 else x_cols
@@ -610,9 +651,11 @@ class LawExplorer(anywidget.AnyWidget):
         holdout = self.holdout if in_range - self.holdout >= 4 else 0
         results: dict[str, FitResult] = {}
         scores: dict[str, float] = {}
-        errors: dict[str, str] = {}
+        errors: dict[str, str] = {n: "" for n in laws} if fast else {}
         message = ""
         try:
+            if fast:
+                raise _Skip
             cmp = compare(frame, x=x, y=self.y, laws=laws, holdout=holdout,
                           holdout_on=self.x, **kw)
             results = dict(cmp.results)
@@ -621,6 +664,8 @@ class LawExplorer(anywidget.AnyWidget):
                     scores[row.law] = _num(row.holdout_rmsle)
             errors = dict(cmp.errors)
             message = cmp.message if len(laws) > 1 else ""
+        except _Skip:
+            pass
         except ScalingLabError as e:
             errors = {n: str(e) for n in laws}
         for n in list(errors):

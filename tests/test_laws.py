@@ -241,6 +241,32 @@ def test_init_gives_finite_starts_inside_the_bounds(name):
         assert np.all(np.isfinite(s)) and np.all((lo <= s) & (s <= hi))
 
 
+AWKWARD_Y = {
+    "constant": lambda x: np.full(x.size, 2.0),
+    "negative": lambda x: -np.linspace(1.0, 3.0, x.size),
+    "zeros": lambda x: np.zeros(x.size),
+    "huge": lambda x: np.geomspace(1e300, 1e280, x.size),
+    "tiny": lambda x: np.geomspace(1e-300, 1e-280, x.size),
+    "two points": lambda x: np.array([1.0, 0.5]),
+}
+
+
+@pytest.mark.parametrize("kind", AWKWARD_Y)
+@pytest.mark.parametrize("name", EXPECTED[2:])  # power, power_offset: see laws/power.py
+def test_init_never_warns_or_crashes(name, kind, recwarn):
+    """Any data: a finite start (or a ScalingLabError), never a warning or a numpy error."""
+    law, X, _ = _point(name, 0)
+    if kind == "two points":
+        X = X[:, [0, -1]]
+    y = AWKWARD_Y[kind](X[0])
+    try:
+        starts = law.init(X, y)
+    except sl.ScalingLabError:
+        return
+    assert starts and all(np.all(np.isfinite(s)) for s in starts)
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
 # --------------------------------------------------------------------------- exports
 @pytest.mark.parametrize(("name", "i"), _cases())
 def test_python_export_reproduces_fn(name, i):

@@ -97,7 +97,7 @@ def _hinge_candidates(x: np.ndarray, y: np.ndarray, n_breaks: int) -> list[np.nd
         for ds in itertools.combinations(knots, n_breaks):
             feats = [np.ones_like(L), L] + [np.maximum(L - np.log(d), 0.0) for d in ds]
             coef = lstsq(feats, z)
-            theta = [a, np.exp(coef[0]), -coef[1]]
+            theta = [a, np.exp(np.clip(coef[0], -700.0, 700.0)), -coef[1]]
             for c, d in zip(-coef[2:], ds, strict=True):
                 theta += [c, d, 0.3]
             out.append(np.array(theta, dtype=float))
@@ -106,8 +106,9 @@ def _hinge_candidates(x: np.ndarray, y: np.ndarray, n_breaks: int) -> list[np.nd
 
 def _make_init(fn, n_breaks: int, bounds: tuple[np.ndarray, np.ndarray]):
     def init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
-        cands = _hinge_candidates(X[0], y, n_breaks)
-        return best_starts(fn, X, y, cands, bounds, keep=4)
+        with np.errstate(all="ignore"):
+            cands = _hinge_candidates(X[0], y, n_breaks)
+            return best_starts(fn, X, y, cands, bounds, keep=4)
 
     return init
 

@@ -55,7 +55,8 @@ def _nonneg_pair(uu, vv, uv, uz, vz, zz):
 
 
 def _diverse(cands: list[np.ndarray], scores: np.ndarray, key: np.ndarray, keep: int):
-    """The best candidate overall, then the best for each other value of ``key``."""
+    """The best candidate overall, then the best for each other value of ``key`` (the first
+    candidate when none fits at all, so there is always a start)."""
     order = np.argsort(scores, kind="stable")
     out, seen = [], set()
     for i in order:
@@ -65,7 +66,7 @@ def _diverse(cands: list[np.ndarray], scores: np.ndarray, key: np.ndarray, keep:
         out.append(cands[i])
         if len(out) == keep:
             break
-    return out
+    return out or [cands[int(order[0])]]
 
 
 # --------------------------------------------------------------------------- chinchilla
@@ -84,6 +85,11 @@ def _chinchilla_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     """Variable projection on a small grid: for each floor E and exponents (α, β), A and B
     are a (relative-error weighted) linear least-squares fit; the best few are returned,
     one per floor value, so the starts differ in the direction that is hardest to fit."""
+    with np.errstate(all="ignore"):
+        return _chinchilla_starts(X, y)
+
+
+def _chinchilla_starts(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     N, D = X[0], X[1]
     ymin = float(np.min(y))
     floors = np.array([0.05, 0.3, 0.5, 0.7, 0.85, 0.95]) * ymin if ymin > 0 else np.array([0.0])
@@ -109,10 +115,10 @@ def _chinchilla_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     cands = clip_into(
         np.column_stack([floors[ie], A.ravel(), B.ravel(), exps[ia], exps[ib]]), lower, upper
     )
-    with np.errstate(all="ignore"):  # scores from the precomputed powers (no new x**α)
-        pred = cands[:, :1] + cands[:, 1:2] * U[ia] + cands[:, 2:3] * V[ib]
-        r = np.log(np.where(pred > 0, pred, np.nan)) - np.log(y)
-        scores = np.sum(r * r, axis=1)
+    # scores from the precomputed powers (no new x**α)
+    pred = cands[:, :1] + cands[:, 1:2] * U[ia] + cands[:, 2:3] * V[ib]
+    r = np.log(np.where(pred > 0, pred, np.nan)) - np.log(y)
+    scores = np.sum(r * r, axis=1)
     scores = np.where(np.isfinite(scores), scores, np.inf)
     return _diverse(list(cands), scores, ie, keep=5)
 

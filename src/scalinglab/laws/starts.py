@@ -25,20 +25,25 @@ def linear_fit(t: np.ndarray, z: np.ndarray) -> tuple[float, float]:
     ok = np.isfinite(t) & np.isfinite(z)
     if ok.sum() < 2 or np.ptp(t[ok]) == 0:
         return (float(np.mean(z[ok])) if ok.any() else 0.0), 0.0
-    slope, intercept = np.polyfit(t[ok], z[ok], 1)
+    intercept, slope = lstsq([np.ones(int(ok.sum())), t[ok]], z[ok])
     return float(intercept), float(slope)
 
 
 def lstsq(features: Sequence[np.ndarray], z: np.ndarray) -> np.ndarray:
     """Least squares z ≈ Σ coef_j·feature_j over the finite rows (columns scaled first)."""
     F = np.column_stack([np.broadcast_to(f, z.shape) for f in features]).astype(float)
-    ok = np.isfinite(z) & np.all(np.isfinite(F), axis=1)
-    if ok.sum() < F.shape[1]:
-        return np.zeros(F.shape[1])
-    scale = np.max(np.abs(F[ok]), axis=0)
-    scale[scale == 0] = 1.0
-    coef, *_ = np.linalg.lstsq(F[ok] / scale, z[ok], rcond=None)
-    return coef / scale
+    with np.errstate(all="ignore"):
+        ok = np.isfinite(z) & np.all(np.isfinite(F), axis=1)
+        if ok.sum() < F.shape[1]:
+            return np.zeros(F.shape[1])
+        scale = np.max(np.abs(F[ok]), axis=0)
+        scale[(scale == 0) | ~np.isfinite(scale)] = 1.0
+        try:
+            coef, *_ = np.linalg.lstsq(F[ok] / scale, z[ok], rcond=None)
+        except np.linalg.LinAlgError:
+            return np.zeros(F.shape[1])
+        coef = coef / scale
+    return np.where(np.isfinite(coef), coef, 0.0)
 
 
 def log_quantiles(x: np.ndarray, qs: Sequence[float]) -> list[float]:

@@ -137,13 +137,18 @@ def explorer_chart(
         if len(series) > 1 else None
     )
     color = alt.Color("color:N", scale=alt.Scale(domain=domain, range=colors), legend=legend)
-    def axis(kind: str) -> alt.Axis:
-        # Log axes: 4 ticks keep to powers of ten when the data span 4+ decades.
+    def axis(kind: str, domain: str) -> alt.Axis:
+        # Log axes: one tick per decade when the domain spans 3+ decades, else 2, 3, 5 ...
+        decades = f"(log({domain}[1]) - log({domain}[0])) / LN10"
+        count: Any = (alt.ExprRef(f"{decades} < 3 ? 10 : max(1, floor({decades}))")
+                      if kind == "log" else 6)
         return alt.Axis(labelExpr=_label_expr(), labelOverlap="greedy", grid=True,
-                        tickCount=4 if kind == "log" else 6, titlePadding=8)
+                        tickCount=count, titlePadding=8)
 
-    x = alt.X("x:Q", title=x_title, axis=axis(x_scale), scale=_scale(x_scale, "xdomain"))
-    y = alt.Y("y:Q", title=y_title, axis=axis(y_scale), scale=_scale(y_scale, "ydomain"))
+    x = alt.X("x:Q", title=x_title, axis=axis(x_scale, "xdomain"),
+              scale=_scale(x_scale, "xdomain"))
+    y = alt.Y("y:Q", title=y_title, axis=axis(y_scale, "ydomain"),
+              scale=_scale(y_scale, "ydomain"))
     lo = alt.Y("lo:Q", title=y_title, scale=_scale(y_scale, "ydomain"))
     detail = alt.Detail("key:N")
     x_fmt = alt.Tooltip("x:Q", title=x_title, format=".4~g")

@@ -50,7 +50,8 @@ class Comparer:
     def wait_version_above(self, v: int, timeout: float = 60) -> int:
         self.lab.page.wait_for_function(
             "([el, v]) => Number(el.getAttribute('data-chart-version')) > v",
-            arg=[self.root.element_handle(), v], timeout=timeout * 1000,
+            arg=[self.root.element_handle(), v],
+            timeout=timeout * 1000,
         )
         self.lab.page.wait_for_timeout(300)  # let the SVG settle before reading or shooting
         return self.version()
@@ -63,11 +64,13 @@ class Comparer:
         )
 
     def colours_drawn(self) -> set[str]:
-        return set(self.root.evaluate(
-            """(root) => Array.from(root.querySelectorAll(
+        return set(
+            self.root.evaluate(
+                """(root) => Array.from(root.querySelectorAll(
                  '[data-testid="sl-chart"] svg .mark-symbol path'))
                .map((p) => (p.getAttribute('fill') || '').toLowerCase())"""
-        ))
+            )
+        )
 
     def shot(self, name: str) -> None:
         self.lab.screenshot(name, self.root)
@@ -141,13 +144,19 @@ def test_toggle_remedy_and_switch_views(lab: LabPage, notebook) -> None:
         assert probe.json("w.metric") == "roc_auc"
 
         # --- dark theme: every view re-embeds and reads well
+        before = c.version()
         lab.set_theme(DARK_THEME)
+        v = c.wait_version_above(before)  # the theme switch re-embeds the chart
         probe.run("w.error = ''")
-        for view in (3, 1, 2):
-            if view != 3:
-                c.testid(f"sl-view-{view}").click()
-                wait_state(probe, lambda s, view=view: s["view"] == view)
-            v = c.wait_version_above(v - 1)
+        c.shot("remedies-03-view3-dark")
+        for view, axis in ((1, "imbalance ratio"), (2, "training examples")):
+            before = c.version()
+            c.testid(f"sl-view-{view}").click()
+            wait_state(probe, lambda s, view=view: s["view"] == view)
+            v = c.wait_version_above(before)
+            assert axis in c.testid("sl-chart").inner_text()
+            c.root.page.wait_for_function(
+                "(el) => !el.classList.contains('sl-busy')", arg=c.root.element_handle())
             c.shot(f"remedies-0{view}-view{view}-dark")
         lab.set_theme(LIGHT_THEME)
         assert not lab.dialogs, lab.dialogs

@@ -156,6 +156,11 @@ class RemedyComparer(anywidget.AnyWidget):
         self._ready = True
         self.refresh()
 
+    def __repr__(self) -> str:
+        return (f"<RemedyComparer: {len(self.remedy_info)} remedies × "
+                f"{len(self.ratio_options)} ratios, {len(self.table)} runs; view {self.view} "
+                f"({VIEWS.get(self.view, '?')}), metric {self.metric!r}>")
+
     # ----------------------------------------------------------------- state → view
     @t.observe(*CONTROLS)
     def _on_control(self, change: dict) -> None:

@@ -165,6 +165,16 @@ def test_multi_variable_and_bounds():
     np.testing.assert_allclose(law.jac(X, theta), chin.jac(X, theta), rtol=1e-12)
 
 
+def test_law_keeps_its_source_and_rebuilds_from_it():
+    law = law_from_expression(" a * x**(-b) + c ", params={"a": (0, None), "b": (0, 3), "c": None})
+    assert law.expression == "a * x**(-b) + c"
+    again = sl.Law.from_expression(
+        law.expression, params={p.name: (p.lower, p.upper) for p in law.params}
+    )
+    assert again.bounds[0].tolist() == law.bounds[0].tolist()
+    np.testing.assert_array_equal(again.fn(X[None], THETA), law.fn(X[None], THETA))
+
+
 def test_names_are_inferred():
     law = law_from_expression("k * z + m", variables=["z"])
     assert law.param_names == ("k", "m") and law.variables == ("z",)

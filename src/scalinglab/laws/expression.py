@@ -687,6 +687,7 @@ def law_from_expression(
         needs_positive_x=needs_pos,
         description=f"Custom law: y = {expression.strip()}",
         citation="",
+        expression=expression.strip(),
     )
 
 

@@ -93,17 +93,6 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def wait_settled(explorer: ExplorerDriver, version: int, quiet_ms: int = 400) -> int:
-    """Wait for a new fit version, then until it stays unchanged for ``quiet_ms``."""
-    current = explorer.wait_fit_version_above(version, timeout=60)
-    while True:
-        explorer.page.wait_for_timeout(quiet_ms)
-        latest = explorer.fit_version()
-        if latest == current:
-            return current
-        current = latest
-
-
 def measure_end_to_end(drags: int) -> tuple[list[float], dict[str, Any]]:
     """Drag the brush ``drags`` times in a real JupyterLab; return the front end's samples."""
     with tempfile.TemporaryDirectory(prefix="sl-e2e-bench-") as tmp:
@@ -122,7 +111,7 @@ def measure_end_to_end(drags: int) -> tuple[list[float], dict[str, Any]]:
             started = time.perf_counter()
             for start, end in brush_plan(drags):
                 explorer.drag_brush(start, end, steps=10)
-                version = wait_settled(explorer, version)
+                version = explorer.wait_settled(version, quiet_ms=500)
             wall = time.perf_counter() - started
             samples = [float(s["ms"]) for s in explorer.latency()]
             context.close()

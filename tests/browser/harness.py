@@ -277,6 +277,9 @@ class LabServer:
     def keep_log(self, name: str = "jupyterlab-server.log") -> Path:
         """Copy the server log into the artefacts directory (CI keeps it)."""
         ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if worker:
+            name = name.replace(".log", f"-{worker}.log")
         target = ARTIFACTS_DIR / name
         with contextlib.suppress(OSError):
             shutil.copyfile(self.log_path, target)
@@ -510,7 +513,9 @@ class LabPage:
     def open_notebook(self, name: str, timeout: float = 180) -> None:
         """Navigate to ``/lab/tree/<name>`` and wait for a connected, idle kernel."""
         self.notebook = name
-        self.page.goto(f"{self.server.url}/lab/tree/{name}", timeout=timeout * 1000)
+        # ?reset: start from an empty workspace, so tabs of earlier tests are not restored
+        # (each restored notebook would start another kernel).
+        self.page.goto(f"{self.server.url}/lab/tree/{name}?reset", timeout=timeout * 1000)
         self.page.wait_for_function("() => !!window.jupyterapp", timeout=timeout * 1000)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -605,9 +610,12 @@ class ExplorerDriver:
     def testid(self, name: str) -> Any:
         return self.root.locator(f'[data-testid="{name}"]')
 
-    def wait_ready(self, timeout: float = 120) -> None:
-        """Wait for the root, the chart's SVG and a plotting area with a size."""
+    def wait_ready(self, timeout: float = 120, chart: bool = True) -> None:
+        """Wait for the root and (unless ``chart=False``: an empty explorer) the chart's SVG
+        with a plotting area of some size."""
         self.root.wait_for(state="visible", timeout=timeout * 1000)
+        if not chart:
+            return
         self.testid("sl-chart").locator("svg").first.wait_for(timeout=timeout * 1000)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -648,6 +656,41 @@ class ExplorerDriver:
             timeout=timeout * 1000,
         )
         return self.fit_version()
+
+    def wait_settled(self, version: int, quiet_ms: int = 1000, timeout: float = 60) -> int:
+        """Wait for a fit version above ``version``, then until it stays put for ``quiet_ms``
+        (a drag can send several paced requests; the last one wins)."""
+        current = self.wait_fit_version_above(version, timeout)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.page.wait_for_timeout(quiet_ms)
+            latest = self.fit_version()
+            if latest == current:
+                return current
+            current = latest
+        raise HarnessError(f"data-fit-version kept changing for {timeout:.0f} s")
+
+    def brush_extent(self) -> tuple[float, float] | None:
+        """Page x-coordinates (left, right) of the drawn brush rectangle, or None."""
+        ext = self.root.evaluate(
+            """(root) => {
+                 const p = root.querySelector(
+                   '[data-testid="sl-chart"] svg g[class~="brush_brush_bg"] path');
+                 if (!p) return null;
+                 const r = p.getBoundingClientRect();
+                 return r.width > 0 ? [r.x, r.x + r.width] : null; }"""
+        )
+        return None if ext is None else (float(ext[0]), float(ext[1]))
+
+    def point_xs(self, layer: str = "points") -> list[float]:
+        """Page x-coordinates of the centres of the symbols of a Vega-Lite layer: ``points``
+        (every row, hollow) or ``points_in_range`` (the rows inside the fit range, filled)."""
+        return self.root.evaluate(
+            """(root, name) => Array.from(root.querySelectorAll(
+                 '[data-testid="sl-chart"] svg g.mark-symbol[class~="' + name + '_marks"] path'))
+               .map((p) => { const r = p.getBoundingClientRect(); return r.x + r.width / 2; })""",
+            layer,
+        )
 
     def band_paths(self) -> list[str]:
         """``d`` attributes of the band layer's SVG paths (Vega-Lite name contains 'band')."""

@@ -42,13 +42,15 @@ STATE = (
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-def open_explorer(lab: LabPage, notebook: Callable[..., str], name: str, widget_cell: str):
+def open_explorer(
+    lab: LabPage, notebook: Callable[..., str], name: str, widget_cell: str, chart: bool = True
+) -> tuple[ExplorerDriver, KernelProbe]:
     path = notebook(name, [DATA_CELL, widget_cell, "w"])
     lab.open_notebook(path)
     lab.command("application:toggle-left-area")  # more room for the widget
     lab.run_all()
     explorer = ExplorerDriver(lab)
-    explorer.wait_ready()
+    explorer.wait_ready(chart=chart)
     return explorer, lab.probe()
 
 
@@ -110,18 +112,32 @@ def test_brush_refits_in_kernel_and_draws_band(lab: LabPage, notebook) -> None:
         assert set(before["params"]) == {"power", "power_offset"}, before
 
         version = explorer.fit_version()
-        explorer.drag_brush(0.45, 0.97)
-        explorer.wait_fit_version_above(version)
+        explorer.drag_brush(0.25, 0.70)
+        explorer.wait_settled(version)
 
         def refitted(state: dict[str, Any]) -> bool:
             return state["fit_range"] is not None and state["params"] != before["params"]
 
         after = wait_state(probe, refitted)
         lo, hi = after["fit_range"]
-        assert 1e6 < lo < hi, after["fit_range"]
+        assert 1e6 < lo < hi < 1e12, after["fit_range"]
         for law, params in after["params"].items():
             assert params != before["params"][law], f"{law} was not refitted: {params}"
         assert after["n"]["power"] == N_POINTS  # out-of-range points are kept, drawn hollow
+
+        # The range the kernel fitted is the range the user sees: the points whose centres
+        # lie inside the drawn brush are exactly the kernel's in-range points.
+        extent = explorer.brush_extent()
+        assert extent is not None, "no brush rectangle drawn"
+        xs = explorer.point_xs("points")
+        assert len(xs) == N_POINTS, f"{len(xs)} point marks for {N_POINTS} rows"
+        filled = explorer.point_xs("points_in_range")
+        inside = sum(extent[0] <= x <= extent[1] for x in xs)
+        in_range = probe.json("int(w.results['power'].data['in_range'].sum())")
+        assert len(filled) == in_range, (len(filled), in_range)
+        assert all(extent[0] - 1 <= x <= extent[1] + 1 for x in filled), (extent, filled)
+        assert abs(inside - in_range) <= 1, (inside, in_range, extent, after["fit_range"])
+        assert in_range >= 15, f"a 45%-wide brush should hold about half the points: {in_range}"
 
         bands = explorer.band_paths()
         assert any(len(d) > 10 for d in bands), f"band gone after the refit: {bands}"
@@ -173,7 +189,11 @@ def _select_columns(explorer: ExplorerDriver, x: str, y: str) -> None:
 
 def test_dropped_csv_shows_new_points_and_a_bad_file_keeps_them(lab: LabPage, notebook) -> None:
     explorer, probe = open_explorer(
-        lab, notebook, "explorer_drop.ipynb", "w = sl.LawExplorer(laws=['power_offset'])"
+        lab,
+        notebook,
+        "explorer_drop.ipynb",
+        "w = sl.LawExplorer(laws=['power_offset'])",
+        chart=False,
     )
     try:
         sizes = [10 ** (6 + i / 6) for i in range(25)]
@@ -183,10 +203,10 @@ def test_dropped_csv_shows_new_points_and_a_bad_file_keeps_them(lab: LabPage, no
         state = wait_state(probe, lambda s: s["n"].get("power_offset") == 25)
         assert state["params"]["power_offset"]
         explorer.page.wait_for_function(
-            """(sel) => document.querySelectorAll(sel).length >= 25""",
-            arg='.scalinglab-explorer [data-testid="sl-chart"] svg g.mark-symbol path',
+            """(sel) => document.querySelectorAll(sel).length === 25""",
+            arg='.scalinglab-explorer [data-testid="sl-chart"] svg g[class~="points_marks"] path',
         )
-        points = count(explorer, "g.mark-symbol path")
+        points = len(explorer.point_xs("points"))
         lab.screenshot("explorer-04-dropped-csv", explorer.root)
 
         drop_file(explorer, "broken.csv", "N,loss\n1e6,2.5\n2e6,not-a-number\n")
@@ -198,7 +218,7 @@ def test_dropped_csv_shows_new_points_and_a_bad_file_keeps_them(lab: LabPage, no
         kept = probe.json(STATE)
         assert kept["n"]["power_offset"] == 25, "the previous data must stay after a bad file"
         assert kept["params"] == state["params"]
-        assert count(explorer, "g.mark-symbol path") == points
+        assert len(explorer.point_xs("points")) == points
         lab.screenshot("explorer-05-error", explorer.root)
     finally:
         probe.close()

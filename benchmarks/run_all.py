@@ -204,7 +204,7 @@ def main() -> None:
     args = ap.parse_args()
     sections = []
     goals = []
-    rows, single = bench_single_fit()
+    rows, _ = bench_single_fit()
     sections += ["## Single fit: power_offset, 200 points", "", *rows, ""]
     rows, boot = bench_bootstrap()
     sections += ["## Bootstrap band: 1,000 resamples on 200 points", "", *rows, ""]

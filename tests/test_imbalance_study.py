@@ -101,3 +101,14 @@ def test_bad_arguments_fail_fast(kwargs, match):
 def test_x_without_y_is_an_error():
     with pytest.raises(ScalingLabError, match="both X and y"):
         run_study(X=np.zeros((4, 2)), progress=False)
+
+
+def test_runs_under_another_joblib_backend_with_a_progress_bar(capsys):
+    from joblib import parallel_config
+
+    kw = {**SMALL, "remedies": ["none", "smote"], "sizes": [40], "progress": True}
+    with parallel_config(backend="threading"):
+        t = run_study(n_jobs=2, cache=None, **kw)
+    assert len(t) == 2 * 2 * 1 * 2
+    err = capsys.readouterr().err
+    assert "imbalance study" in err and "8/8" in err

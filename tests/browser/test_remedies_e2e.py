@@ -8,8 +8,10 @@ with ``LabPage.probe``. Screenshots of every view, light and dark, land in test-
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from harness import DARK_THEME, LIGHT_THEME, KernelProbe, LabPage
@@ -136,6 +138,15 @@ def test_toggle_remedy_and_switch_views(lab: LabPage, notebook) -> None:
         assert "minority-class recall" in c.testid("sl-chart").inner_text()
         c.shot("remedies-03-view3-light")
 
+        # --- export: the JSON download holds the winners and the two fits of this view
+        with lab.page.expect_download() as download:
+            c.testid("sl-export-json").click()
+        saved = download.value
+        assert saved.suggested_filename == "remedies-roc_auc-view3.json"
+        payload = json.loads(Path(saved.path()).read_text())
+        assert set(payload["fits"]) == {"line", "curve"} and len(payload["winners"]) == 6
+        assert "sl.imbalance.tradeoff" in probe.json("w.code")
+
         # --- a bad value set from Python: inline error, last good state kept
         probe.run("w.metric = 'no_such_metric'")
         err = c.testid("sl-error")
@@ -156,7 +167,8 @@ def test_toggle_remedy_and_switch_views(lab: LabPage, notebook) -> None:
             v = c.wait_version_above(before)
             assert axis in c.testid("sl-chart").inner_text()
             c.root.page.wait_for_function(
-                "(el) => !el.classList.contains('sl-busy')", arg=c.root.element_handle())
+                "(el) => !el.classList.contains('sl-busy')", arg=c.root.element_handle()
+            )
             c.shot(f"remedies-0{view}-view{view}-dark")
         lab.set_theme(LIGHT_THEME)
         assert not lab.dialogs, lab.dialogs

@@ -112,3 +112,14 @@ def test_runs_under_another_joblib_backend_with_a_progress_bar(capsys):
     assert len(t) == 2 * 2 * 1 * 2
     err = capsys.readouterr().err
     assert "imbalance study" in err and "8/8" in err
+
+
+def test_auto_sizes_follow_your_own_data():
+    rng = np.random.default_rng(1)
+    y = np.repeat(np.arange(3), 50)  # 15 test per class -> 35 left: sizes 8, 17, 35
+    X = rng.normal(size=(150, 3)) + y[:, None]
+    t = run_study(X, y, remedies=["none"], ratios=[1], seeds=1, n_jobs=1, cache=None,
+                  progress=False)
+    assert sorted(t["train_size"].tolist()) == [24, 51, 105]
+    with pytest.raises(ScalingLabError, match="sizes must be"):
+        run_study(X, y, remedies=["none"], ratios=[1], sizes="all", progress=False)

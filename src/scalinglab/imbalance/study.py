@@ -131,7 +131,7 @@ def run_study(
     ratios: Sequence[float] = DEFAULT_RATIOS,
     minority_fraction: float = 0.5,
     kind: str = "step",
-    sizes: Sequence[int] | None = DEFAULT_SIZES,
+    sizes: Sequence[int] | str | None = "auto",
     seeds: int | Sequence[int] = 3,
     n_jobs: int = -1,
     cache: bool | str | os.PathLike | None = True,
@@ -153,7 +153,8 @@ def run_study(
     kind : ``"step"`` or ``"linear"`` imbalance.
     sizes : sizes of the largest training class (n_max), one learning-curve point each; the
         table's ``train_size`` is the resulting number of training examples. ``None``: all
-        that the test set leaves over. The default suits load_digits (up to 122 per class).
+        that the test set leaves over. ``"auto"`` (default): `DEFAULT_SIZES` for load_digits;
+        for your own data a quarter, half and all of what the test set leaves over.
     seeds : a number of seeds (0, 1, ...) or the seeds themselves.
     n_jobs : joblib workers (-1: all cores).
     cache : True (default location `default_cache_dir`), a directory, or None/False to disable.
@@ -165,6 +166,7 @@ def run_study(
 
     if (X is None) != (y is None):
         raise ScalingLabError("pass both X and y, or neither (to use load_digits)")
+    own_data = X is not None
     if X is None:
         X, y = default_data()
     X = np.asarray(X)
@@ -181,9 +183,14 @@ def run_study(
     seed_list = list(range(int(seeds))) if np.isscalar(seeds) else [int(s) for s in seeds]
     if not seed_list:
         raise ScalingLabError("seeds must be a positive number or a non-empty list of seeds")
-    size_list: list[int | None] = [None] if sizes is None else [int(s) for s in sizes]
     if test_per_class is None:
         test_per_class = default_test_per_class(y)
+    if isinstance(sizes, str):
+        if sizes != "auto":
+            raise ScalingLabError(f"sizes must be a list of class sizes, None or 'auto', not "
+                                  f"{sizes!r}")
+        sizes = _auto_sizes(y, test_per_class) if own_data else DEFAULT_SIZES
+    size_list: list[int | None] = [None] if sizes is None else [int(s) for s in sizes]
     # Fail fast, in this process, on bad arguments (ratios, μ, sizes, model capabilities).
     for ratio in ratios:
         for n_max in size_list:
@@ -216,6 +223,12 @@ def run_study(
     ).reset_index(drop=True)
     table.attrs["kind"] = kind
     return table
+
+
+def _auto_sizes(y: np.ndarray, test_per_class: int) -> list[int]:
+    """A quarter, half and all of the rarest class's examples left after the test set."""
+    pool = int(np.unique(y, return_counts=True)[1].min()) - test_per_class
+    return sorted({max(1, pool // 4), max(1, pool // 2), max(1, pool)})
 
 
 def _check_args(X, y, ratio, minority_fraction, kind, n_max, test_per_class):

@@ -17,6 +17,7 @@ end, ≤ 100 ms kernel time per brush move.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import tempfile
@@ -93,8 +94,10 @@ def percentiles(samples: list[float]) -> dict[str, float]:
     }
 
 
-def measure_end_to_end(drags: int) -> tuple[list[float], dict[str, Any]]:
-    """Drag the brush ``drags`` times in a real JupyterLab; return the front end's samples."""
+def measure_end_to_end(drags: int) -> tuple[list[list[float]], dict[str, Any]]:
+    """Drag the brush ``drags`` times in a real JupyterLab; return the front end's samples,
+    one list per drag (a fast drag sends one request at once and the latest range when that
+    answer is drawn, so a drag usually yields two samples)."""
     with tempfile.TemporaryDirectory(prefix="sl-e2e-bench-") as tmp:
         with lab_session(Path(tmp)) as (server, _pw, browser):
             name = write_notebook(server.root_dir, "latency.ipynb", [SETUP, "w"])
@@ -108,15 +111,19 @@ def measure_end_to_end(drags: int) -> tuple[list[float], dict[str, Any]]:
             explorer.wait_ready()
             explorer.page.evaluate("() => { window.__scalinglab_latency = []; }")
             version = explorer.fit_version()
+            per_drag: list[list[float]] = []
+            seen = 0
             started = time.perf_counter()
             for start, end in brush_plan(drags):
                 explorer.drag_brush(start, end, steps=10)
-                version = explorer.wait_settled(version, quiet_ms=500)
+                version = explorer.wait_settled(version, quiet_ms=400)
+                log = explorer.latency()
+                per_drag.append([float(s["ms"]) for s in log[seen:]])
+                seen = len(log)
             wall = time.perf_counter() - started
-            samples = [float(s["ms"]) for s in explorer.latency()]
             context.close()
             info = {"wall_s": wall, "offenders": guard.offenders(), "fit_version": version}
-    return samples, info
+    return per_drag, info
 
 
 def measure_kernel(drags: int) -> list[float]:
@@ -144,25 +151,34 @@ def measure_kernel(drags: int) -> list[float]:
     return samples
 
 
-def markdown(e2e: dict[str, float], kernel: dict[str, float], info: dict[str, Any]) -> str:
-    cpu = f"{platform.machine()}, {len(__import__('os').sched_getaffinity(0))} cores"
-    verdict_e2e = "meets" if e2e["p95"] <= 150 else "misses"
-    verdict_kernel = "meets" if kernel["p95"] <= 100 else "misses"
+def _row(label: str, stats: dict[str, float], goal: str, limit: float) -> str:
+    verdict = "meets" if stats["p95"] <= limit else "misses"
+    return (
+        f"| {label} | {int(stats['n'])} | {stats['p50']:.0f} | {stats['p95']:.0f} "
+        f"| {stats['max']:.0f} | {goal} | {verdict} |"
+    )
+
+
+def markdown(rows: list[str], info: dict[str, Any]) -> str:
+    cpu = f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores"
+    load = ", ".join(f"{v:.1f}" for v in info["load"])
+    table = "\n".join(rows)
     return f"""## LawExplorer end-to-end latency (brush → refit → band drawn)
 
-Setup: {N_POINTS} points, {len(LAWS)} families ({", ".join(LAWS)}), bootstrap bands; JupyterLab
-with a real ipykernel, headless Debian Chromium driven by Playwright, {int(e2e["n"])} samples
-from {info["drags"]} brush drags (`window.__scalinglab_latency`: from the brush event to the new
-band drawn). Kernel side: the widget's Python refit (`w.fit_range = ...`) alone, same ranges.
-Machine: {cpu}, Python {platform.python_version()}. Run: `.venv/bin/python
-benchmarks/e2e_latency.py`, {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}.
+Setup: {N_POINTS} points, {len(LAWS)} families ({", ".join(LAWS)}), bootstrap bands
+(the widget's default n_boot), JupyterLab with a real ipykernel, headless Debian Chromium
+driven by Playwright, {info["drags"]} brush drags of 10 mouse steps each. End to end =
+`window.__scalinglab_latency` (from the brush event to the changeset with the new band
+drawn); "last range of a drag" is the sample that puts the final brush on screen (it may wait
+for the drag's first request to finish). Kernel = the widget's Python refit alone
+(`w.fit_range = ...`, synchronous), same configuration and ranges, in one process.
+Machine: {cpu}, Python {platform.python_version()}, load average during the run: {load}
+(the machine was shared with other work; an idle machine gives lower numbers).
+Run: `.venv/bin/python benchmarks/e2e_latency.py`, {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}.
 
 | measure | n | p50 ms | p95 ms | max ms | goal | verdict |
 | --- | --- | --- | --- | --- | --- | --- |
-| end to end (browser) | {int(e2e["n"])} | {e2e["p50"]:.0f} | {e2e["p95"]:.0f} | {e2e["max"]:.0f} \
-| p95 ≤ 150 | {verdict_e2e} |
-| kernel refit alone | {int(kernel["n"])} | {kernel["p50"]:.0f} | {kernel["p95"]:.0f} \
-| {kernel["max"]:.0f} | p95 ≤ 100 | {verdict_kernel} |
+{table}
 
 Network requests beyond loopback during the run: {len(info["offenders"])}.
 """
@@ -173,29 +189,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drags", type=int, default=40)
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()[0]
 
-    kernel_samples = measure_kernel(args.drags)
-    kernel = percentiles(kernel_samples)
-    print(
-        f"kernel refit: p50 {kernel['p50']:.1f} ms, p95 {kernel['p95']:.1f} ms, "
-        f"max {kernel['max']:.1f} ms (n={int(kernel['n'])})"
-    )
-
-    samples, info = measure_end_to_end(args.drags)
+    kernel = percentiles(measure_kernel(args.drags))
+    per_drag, info = measure_end_to_end(args.drags)
     info["drags"] = args.drags
+    info["load"] = (load_before, os.getloadavg()[0])
+    samples = [ms for drag in per_drag for ms in drag]
     if not samples:
         print("the front end recorded no latency samples (window.__scalinglab_latency empty)")
         return 1
-    e2e = percentiles(samples)
-    print(
-        f"end to end:   p50 {e2e['p50']:.1f} ms, p95 {e2e['p95']:.1f} ms, "
-        f"max {e2e['max']:.1f} ms (n={int(e2e['n'])}, wall {info['wall_s']:.1f} s)"
-    )
+    rows = [
+        _row("end to end, every sample", percentiles(samples), "p95 ≤ 150", 150),
+        _row(
+            "end to end, last range of a drag",
+            percentiles([d[-1] for d in per_drag if d]),
+            "p95 ≤ 150",
+            150,
+        ),
+        _row("kernel refit alone", kernel, "p95 ≤ 100", 100),
+    ]
+    empty = sum(1 for d in per_drag if not d)
+    print("\n".join(rows))
+    print(f"drags without a sample: {empty}; wall {info['wall_s']:.1f} s; load {info['load']}")
     if info["offenders"]:
         print("requests beyond loopback:", *info["offenders"], sep="\n  ")
     if not args.no_write:
         OUT.parent.mkdir(parents=True, exist_ok=True)
-        OUT.write_text(markdown(e2e, kernel, info))
+        OUT.write_text(markdown(rows, info))
         print(f"wrote {OUT.relative_to(REPO)}")
     return 0 if not info["offenders"] else 2
 

@@ -657,15 +657,16 @@ class ExplorerDriver:
         )
         return self.fit_version()
 
-    def wait_settled(self, version: int, quiet_ms: int = 1000, timeout: float = 60) -> int:
-        """Wait for a fit version above ``version``, then until it stays put for ``quiet_ms``
-        (a drag can send several paced requests; the last one wins)."""
+    def wait_settled(self, version: int, quiet_ms: int = 1000, timeout: float = 120) -> int:
+        """Wait for a fit version above ``version``, then until the kernel is idle and the
+        version has stayed put for ``quiet_ms`` (a drag can send several paced requests; the
+        last one wins)."""
         current = self.wait_fit_version_above(version, timeout)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             self.page.wait_for_timeout(quiet_ms)
             latest = self.fit_version()
-            if latest == current:
+            if latest == current and self.page.evaluate(_KERNEL_IDLE_JS):
                 return current
             current = latest
         raise HarnessError(f"data-fit-version kept changing for {timeout:.0f} s")

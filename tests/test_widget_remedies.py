@@ -206,3 +206,13 @@ def test_bad_table_raises_with_the_column(study):
     with pytest.raises(ScalingLabError, match="lacks the column 'ratio'"):
         sl.RemedyComparer(study.drop(columns="ratio"))
     assert list(study.columns) == list(COLUMNS)
+
+
+@pytest.mark.parametrize("view", [1, 2, 3])
+def test_no_remedy_selected_is_an_empty_view_not_an_error(w, view):
+    w.view = view
+    w.remedies = []
+    assert w.error == "" and w.summary_rows == []
+    assert all(rows == [] for rows in w.chart_data["datasets"].values())
+    assert "Select at least one remedy" in (w.verdict + " ".join(w.notes))
+    json.loads(w.to_json())

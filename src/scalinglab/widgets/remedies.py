@@ -50,6 +50,8 @@ from scalinglab.widgets import remedies_charts as charts
 STATIC = Path(__file__).resolve().parent.parent / "static"
 VIEWS = {1: "metric vs imbalance ratio", 2: "learning curves", 3: "minority vs majority"}
 GRID = 60  # points per fitted curve
+WINNER_COLUMNS = ("ratio", "best", "best_mean", "runner_up", "runner_up_mean", "margin", "spread",
+                  "clear", "n_seeds")
 CONTROLS = ("view", "metric", "remedies", "ratio", "trend_law", "curve_law", "level", "horizon")
 
 
@@ -172,8 +174,9 @@ class RemedyComparer(anywidget.AnyWidget):
         try:
             self._check_controls()
             spec, data, fits, results, verdict, notes = self._compute()
-            summary = analysis.winners(self.table, self.metric, self.remedies or None,
-                                       level=self.level)
+            summary = (analysis.winners(self.table, self.metric, self.remedies,
+                                        level=self.level) if self.remedies
+                       else pd.DataFrame(columns=WINNER_COLUMNS))
         except ScalingLabError as exc:
             self._revert()
             self.error = str(exc)
@@ -298,6 +301,8 @@ class RemedyComparer(anywidget.AnyWidget):
         notes += list(errors.values())
         verdict = self._curve_verdict(results, x, data_hi) if self.view == 2 else \
             self._ratio_verdict(results)
+        if not active:
+            verdict = "Select at least one remedy."
         return spec, data, rows, results, verdict, notes
 
     def _nearest_ratio(self) -> float:
@@ -330,6 +335,11 @@ class RemedyComparer(anywidget.AnyWidget):
                 f"{self._nearest_ratio():g}, {best} leads ({self.metric} ≈ {preds[best]:.3f}).")
 
     def _compute_tradeoff(self, active, domain, colors):
+        if not active:
+            spec = charts.tradeoff_spec(domain, colors, self.ratio_options)
+            spec["_view"] = 3
+            empty = {"datasets": {"points": [], "fits": [], "bands": []}}
+            return spec, empty, [], {}, "", ["Select at least one remedy."]
         cmp = analysis.tradeoff(self.table, active)
         self.comparison = cmp
         d = self.table[self.table["remedy"].isin(active)].dropna(

@@ -95,6 +95,22 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
+def _curve_rows(remedy: str, res, x: str, grid: np.ndarray, data_hi: float,
+                level: float) -> tuple[list[dict], list[dict]]:
+    """Chart rows of one fitted law: the curve (solid over the data, dashed beyond) and its
+    confidence band clipped to [0, 1]."""
+    band = res.band(grid, kind="confidence", level=level)
+    fits: list[dict] = []
+    bands: list[dict] = []
+    for xv, yv, lo, hi in zip(grid, band["y"], band["lo"], band["hi"], strict=True):
+        part = "extrapolation" if xv > data_hi * (1 + 1e-9) else "fit"
+        if part == "extrapolation" and fits and fits[-1]["part"] == "fit":
+            fits.append({**fits[-1], "part": "extrapolation"})  # the dashed part starts there
+        fits.append({"remedy": remedy, x: float(xv), "y": _num(yv), "part": part})
+        bands.append({"remedy": remedy, x: float(xv), "lo": _clip01(lo), "hi": _clip01(hi)})
+    return fits, bands
+
+
 class RemedyComparer(anywidget.AnyWidget):
     """Compare remedies in a study table (from `run_study` or your own runs)."""
 
@@ -265,33 +281,20 @@ class RemedyComparer(anywidget.AnyWidget):
             if len(frame) else pd.DataFrame(columns=["remedy", x, "n", "mean", "sd", "lo", "hi"])
         fits, bands, rows = [], [], []
         lo_x, data_hi = frame[x].min() if len(frame) else 1.0, frame[x].max() if len(frame) else 1
+        grid = np.geomspace(max(lo_x, 1e-12), max(hi_x, lo_x * 1.0001), GRID)
+        if self.view == 2:
+            grid = np.unique(np.concatenate([grid, [data_hi]]))
         for rem in active:
-            if rem not in results:
-                continue
-            res = results[rem]
-            grid = np.geomspace(max(lo_x, 1e-12), max(hi_x, lo_x * 1.0001), GRID)
-            if self.view == 2:
-                grid = np.unique(np.concatenate([grid, [data_hi]]))
-            band = res.band(grid, kind="confidence", level=self.level)
-            for xv, yv, lo, hi in zip(grid, band["y"], band["lo"], band["hi"], strict=True):
-                part = "extrapolation" if xv > data_hi * (1 + 1e-9) else "fit"
-                fits.append({"remedy": rem, x: float(xv), "y": _num(yv), "part": part})
-                bands.append({"remedy": rem, x: float(xv), "lo": _clip01(lo), "hi": _clip01(hi)})
-            rows.append(self._fit_row(rem, res))
+            if rem in results:
+                f, b = _curve_rows(rem, results[rem], x, grid, data_hi, self.level)
+                fits += f
+                bands += b
+                rows.append(self._fit_row(rem, results[rem]))
         for rem, msg in errors.items():
             rows.append({"remedy": rem, "law": "", "params": "", "r2": None, "error": msg})
-        # duplicate the boundary point so the dashed part joins the solid one
-        joined = []
-        for rem in active:
-            seg = [f for f in fits if f["remedy"] == rem]
-            ext = [f for f in seg if f["part"] == "extrapolation"]
-            if ext:
-                last_fit = [f for f in seg if f["part"] == "fit"][-1]
-                joined.append({**last_fit, "part": "extrapolation"})
-            joined.extend(seg)
         means = means.assign(lo=means["lo"].clip(0, 1), hi=means["hi"].clip(0, 1))
         data = {"datasets": {"points": _records(points), "means": _records(means),
-                             "fits": joined, "bands": bands}}
+                             "fits": fits, "bands": bands}}
         notes = [f"{len(frame)} runs shown"
                  + (" (largest training set at each ratio)" if self.view == 1 else
                     f" at ρ = {self._nearest_ratio():g}")

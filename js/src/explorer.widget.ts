@@ -248,13 +248,29 @@ function render({ model, el }: RenderProps<ExplorerState>) {
   let lastWidth = 0;
   let programmaticBrush = false;
 
+  const sentRanges: ([number, number] | null)[] = [];
+  let dragging = false;
   const pacer = new RequestPacer<[number, number] | null>((range, t0) => {
     requestId += 1;
     sentAt.set(requestId, t0);
+    sentRanges.push(range);
+    if (sentRanges.length > 32) sentRanges.shift();
     model.send({ type: "brush", range, id: requestId });
     if (brushTimeout) clearTimeout(brushTimeout);
     brushTimeout = setTimeout(() => pacer.done(), BRUSH_TIMEOUT_MS);
   }, BRUSH_INTERVAL_MS);
+
+  /** Did this fit_range come from our own brush (an echo), rather than from Python code? */
+  function isEcho(range: [number, number] | null): boolean {
+    return dragging || sentRanges.some((r) => sameRange(r, range, 1e-9));
+  }
+
+  /** Move the brush to Python's fit_range unless it is an echo of the user's own drag. */
+  function syncBrush(): void {
+    const range = g("fit_range");
+    if (isEcho(range)) return;
+    embedding = embedding.then(() => moveBrushTo(range));
+  }
 
   function answered(id: number | null | undefined): void {
     if (id === null || id === undefined) return;
@@ -321,7 +337,8 @@ function render({ model, el }: RenderProps<ExplorerState>) {
       if (!chart) return;
       try {
         await updateChart(chart, data);
-        await moveBrushTo(g("fit_range"));
+        const range = g("fit_range");
+        if (!isEcho(range)) await moveBrushTo(range);
       } catch (err) {
         showError(`Could not update the chart: ${(err as Error).message}`);
       }
@@ -655,7 +672,12 @@ function render({ model, el }: RenderProps<ExplorerState>) {
 
   model.on("msg:custom", (msg: any) => {
     if (!msg || typeof msg !== "object") return;
-    if (msg.type === "ack") answered(msg.id);
+    if (msg.type === "ack") {
+      // Python refused that range (its message is in sl-error): show the range in force.
+      answered(msg.id);
+      sentRanges.length = 0;
+      embedding = embedding.then(() => moveBrushTo(g("fit_range")));
+    }
     else if (msg.type === "export_json") {
       if (msg.text) {
         downloadText(String(msg.text), String(msg.filename || "scalinglab-fit.json"), "application/json");
@@ -682,9 +704,12 @@ function render({ model, el }: RenderProps<ExplorerState>) {
   });
   on("spec", () => void embedNow());
   on("chart_data", applyData);
-  on("fit_range", () => {
-    embedding = embedding.then(() => moveBrushTo(g("fit_range")));
-  });
+  on("fit_range", syncBrush);
+  chartEl.addEventListener("pointerdown", () => (dragging = true));
+  window.addEventListener("pointerup", onPointerUp);
+  function onPointerUp(): void {
+    dragging = false;
+  }
 
   // Re-embed when JupyterLab switches between light and dark themes.
   let dark = isDarkTheme();
@@ -715,6 +740,7 @@ function render({ model, el }: RenderProps<ExplorerState>) {
     pacer.dispose();
     themeObserver.disconnect();
     resizeObserver.disconnect();
+    window.removeEventListener("pointerup", onPointerUp);
     if (resizeTimer) clearTimeout(resizeTimer);
     if (brushTimeout) clearTimeout(brushTimeout);
     chart?.view.finalize();

@@ -61,7 +61,7 @@ SERIES_PALETTE = (
     "#e6ab02", "#a6761d", "#1f78b4", "#b15928", "#6a3d9a", "#33a02c", "#fb9a99",
 )
 SINGLE_SERIES_COLOR = "#8a8a8a"
-GRID_POINTS = 120
+GRID_POINTS = 100
 
 
 def law_color(name: str) -> str:

@@ -83,10 +83,6 @@ def _formula_text(law_name: str) -> str:
     return law.formula.replace("\\,", " ").replace("\\", "")
 
 
-class _Skip(Exception):
-    """Internal: skip sl.compare on the fast path."""
-
-
 @dataclass
 class _Fits:
     """The outcome of one refit: results per law, table rows, the chart's curves."""
@@ -198,7 +194,6 @@ class LawExplorer(anywidget.AnyWidget):
         self._fits: _Fits | None = None
         self._quiet = 0
         self._version = 0
-        self._request_id: int | None = None
         self._auto_y_scale = y_scale is None
         self._settle_handle: asyncio.TimerHandle | None = None
         with self._silent():
@@ -651,23 +646,20 @@ class LawExplorer(anywidget.AnyWidget):
         holdout = self.holdout if in_range - self.holdout >= 4 else 0
         results: dict[str, FitResult] = {}
         scores: dict[str, float] = {}
-        errors: dict[str, str] = {n: "" for n in laws} if fast else {}
+        errors: dict[str, str] = {n: "" for n in laws}  # laws still to fit alone
         message = ""
-        try:
-            if fast:
-                raise _Skip
-            cmp = compare(frame, x=x, y=self.y, laws=laws, holdout=holdout,
-                          holdout_on=self.x, **kw)
-            results = dict(cmp.results)
-            if "holdout_rmsle" in cmp.table:
-                for row in cmp.table.itertuples(index=False):
-                    scores[row.law] = _num(row.holdout_rmsle)
-            errors = dict(cmp.errors)
-            message = cmp.message if len(laws) > 1 else ""
-        except _Skip:
-            pass
-        except ScalingLabError as e:
-            errors = {n: str(e) for n in laws}
+        if not fast:
+            try:
+                cmp = compare(frame, x=x, y=self.y, laws=laws, holdout=holdout,
+                              holdout_on=self.x, **kw)
+                results = dict(cmp.results)
+                if "holdout_rmsle" in cmp.table:
+                    for row in cmp.table.itertuples(index=False):
+                        scores[row.law] = _num(row.holdout_rmsle)
+                errors = dict(cmp.errors)
+                message = cmp.message if len(laws) > 1 else ""
+            except ScalingLabError as e:
+                errors = {n: str(e) for n in laws}
         for n in list(errors):
             try:
                 r = fit(frame, x=x, y=self.y, law=n, **kw)
@@ -810,15 +802,15 @@ def _bins(values: pd.Series, name: str, k: int = SLICES) -> pd.Series:
     named by the slice's geometric mean, e.g. ``N ≈ 1.2e8``."""
     v = pd.to_numeric(values, errors="coerce")
     if v.nunique() <= MAX_SERIES:
-        return v.map(lambda a: f"{name} = {charts_fmt(a)}")
+        return v.map(lambda a: f"{name} = {_short(a)}")
     logs = np.log10(v.where(v > 0))
     codes = pd.qcut(logs, q=k, labels=False, duplicates="drop")
     means = v.groupby(codes).apply(lambda s: _geomean(s))
-    labels = {c: f"{name} ≈ {charts_fmt(m)}" for c, m in means.items()}
+    labels = {c: f"{name} ≈ {_short(m)}" for c, m in means.items()}
     return codes.map(labels).fillna(f"{name}: other").astype(str)
 
 
-def charts_fmt(v: float) -> str:
+def _short(v: float) -> str:
     """3 significant digits, scientific outside [1e-3, 1e5)."""
     v = float(v)
     if not math.isfinite(v):

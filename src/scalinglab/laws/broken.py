@@ -5,7 +5,8 @@ y = a + b·x^(−c0)·Π_i (1 + (x/d_i)^(1/f_i))^(−c_i·f_i)
 Below a break d_i the segment contributes nothing; above it the slope in log-log space
 steepens by c_i (flattens if c_i < 0); f_i sets how sharp the bend is (small f: sharp).
 The product is evaluated in log space, (1 + (x/d)^(1/f))^(−c·f) = exp(−c·f·softplus(log(x/d)/f)),
-so that no intermediate overflows; the total log-factor is capped at 700 (exp(700) ~ 1e304).
+so that no intermediate overflows; the total log-factor is capped at 300 (exp(300) ~ 2e130),
+so that values and even their squared residuals stay finite.
 
 The starts put the breaks at quantiles of log x and fit log(y − a) by a hinge regression
 (the f → 0 limit of the law), for a few floors a; the best few by log-space error are kept.
@@ -32,7 +33,7 @@ from scalinglab.laws.base import Law, Param, stack_jac, unpack
 from scalinglab.laws.registry import register
 from scalinglab.laws.starts import best_starts, log_quantiles, lstsq
 
-_LOG_CAP = 700.0
+_LOG_CAP = 300.0
 _CITATION = "Caballero et al. 2022, Broken Neural Scaling Laws (arXiv:2210.14891)"
 
 

@@ -33,7 +33,7 @@ from scalinglab.laws.base import Law, Param, stack_jac, unpack
 from scalinglab.laws.registry import register
 from scalinglab.laws.starts import best_starts, linear_fit, lstsq
 
-_CAP = 700.0
+_CAP = 300.0  # exp(300) ~ 2e130: values (and squared residuals) stay finite
 LCDB = (
     "Mohr, Viering, Loog, van Rijn 2022, LCDB 1.0: An Extensive Learning Curves Database for "
     "Classification Tasks (ECML PKDD); see also Viering & Loog 2022, The Shape of Learning Curves"

@@ -22,7 +22,7 @@ from scalinglab.laws.base import Law, Param, stack_jac, unpack
 from scalinglab.laws.registry import register
 from scalinglab.laws.starts import best_starts, linear_fit
 
-_EXP_CAP = 700.0
+_EXP_CAP = 300.0  # exp(300) ~ 2e130: values (and squared residuals) stay finite
 
 
 # --------------------------------------------------------------------------- exponential

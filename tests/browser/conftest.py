@@ -33,7 +33,7 @@ from harness import (
     write_notebook,
 )
 
-VIEWPORT = {"width": 1400, "height": 1000}
+VIEWPORT = {"width": 1400, "height": 1300}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -575,6 +575,10 @@ class LabPage:
         """Save a PNG into the artefacts dir (the element if given, else the page)."""
         ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS_DIR / f"{name}.png"
+        if locator is not None:
+            # Put the element at the top of the notebook's scroller (below the toolbar).
+            locator.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+            self.page.wait_for_timeout(200)
         target = locator if locator is not None else self.page
         target.screenshot(path=str(path))
         return path

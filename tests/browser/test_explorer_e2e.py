@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +22,8 @@ from harness import (
     KernelProbe,
     LabPage,
 )
+
+import scalinglab as sl
 
 N_POINTS = 40
 DATA_CELL = f"""\
@@ -220,6 +223,25 @@ def test_dropped_csv_shows_new_points_and_a_bad_file_keeps_them(lab: LabPage, no
         assert kept["params"] == state["params"]
         assert len(explorer.point_xs("points")) == points
         lab.screenshot("explorer-05-error", explorer.root)
+
+        # A table copied from a spreadsheet (tab-separated) and pasted into sl-paste.
+        pasted = "N\tloss\n" + "".join(f"{n:.6g}\t{2.2 + 40 * n**-0.2:.6g}\n" for n in sizes[:12])
+        explorer.testid("sl-paste").evaluate(
+            """(area, text) => {
+                 const dt = new DataTransfer();
+                 dt.setData('text/plain', text);
+                 area.focus();
+                 area.dispatchEvent(new ClipboardEvent('paste',
+                   {clipboardData: dt, bubbles: true, cancelable: true}));
+               }""",
+            pasted,
+        )
+        wait_state(probe, lambda s: s["n"].get("power_offset") == 12)
+        error.wait_for(state="hidden")
+        explorer.page.wait_for_function(
+            """(sel) => document.querySelectorAll(sel).length === 12""",
+            arg='.scalinglab-explorer [data-testid="sl-chart"] svg g[class~="points_marks"] path',
+        )
     finally:
         probe.close()
 
@@ -275,3 +297,39 @@ def test_light_and_dark_theme_screenshots_are_readable(lab: LabPage, notebook) -
             lab.set_theme(LIGHT_THEME)
         except HarnessError as exc:  # pragma: no cover - only reported
             pytest.fail(f"could not restore the light theme: {exc}")
+
+
+def test_export_buttons_insert_cell_copy_code_and_download_json(lab: LabPage, notebook) -> None:
+    lab.page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    explorer, probe = open_explorer(
+        lab,
+        notebook,
+        "explorer_export.ipynb",
+        "w = sl.LawExplorer(df, x='D', y='loss', laws=['power', 'power_offset'])",
+    )
+    try:
+        code = probe.json("w.code")
+        assert "def predict" in code or "import" in code, code
+
+        explorer.testid("sl-insert-cell").click()
+        sources_js = """() => window.jupyterapp.shell.currentWidget.content.widgets
+                          .map((c) => c.model.sharedModel.getSource())"""
+        lab.page.wait_for_function(f"() => ({sources_js})().length === 4")
+        sources = lab.page.evaluate(sources_js)
+        assert sources[3] == code, "the inserted cell must hold w.code, below the widget's cell"
+
+        explorer.testid("sl-copy-code").click()
+        lab.page.wait_for_timeout(300)
+        assert lab.page.evaluate("() => navigator.clipboard.readText()") == code
+
+        with lab.page.expect_download() as info:
+            explorer.testid("sl-download-json").click()
+        text = Path(info.value.path()).read_text()
+        loaded = sl.load_fit(text)
+        kernel_params = probe.json(
+            f"{{k: float(v) for k, v in w.results[{loaded.law.name!r}].params.items()}}"
+        )
+        assert loaded.params == pytest.approx(kernel_params, rel=1e-12)
+        lab.screenshot("explorer-08-exported", explorer.root)
+    finally:
+        probe.close()

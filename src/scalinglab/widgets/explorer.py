@@ -598,7 +598,9 @@ class LawExplorer(anywidget.AnyWidget):
                 cands.append((key, r.metrics.get("aic", math.inf), n))
             if cands:
                 best["" if s is None else str(s)] = min(cands)[2]
-        if fast and self._fits is not None:
+        if len(self.laws) < 2:
+            best = {}  # nothing to rank: mark no winner
+        elif fast and self._fits is not None:
             # keep the last held-out verdict until the scores are recomputed
             kept = {k: v for k, v in self._fits.best.items() if v in self.laws}
             best = {**best, **kept}

@@ -340,6 +340,14 @@ def test_hostile_column_names_pass_through_as_data_not_markup() -> None:
     assert {c["name"] for c in w.columns} == {"D", HOSTILE}
 
 
+def test_a_new_table_without_a_laws_columns_switches_that_law_off() -> None:
+    w = LawExplorer(sl.datasets.load("chinchilla"), x="D", y="loss",
+                    laws=["chinchilla", "power_offset"], ci="delta")
+    assert set(w.results) == {"chinchilla", "power_offset"}
+    w.load(table())
+    assert w.laws == ["power_offset"] and list(w.results) == ["power_offset"]
+
+
 def test_programmatic_load_of_text_and_frames() -> None:
     w = LawExplorer(laws=["power_offset"], ci="delta")
     w.load("D\tloss\n1e6\t3.2\n1e7\t2.6\n1e8\t2.3\n1e9\t2.1\n1e10\t2.0\n")

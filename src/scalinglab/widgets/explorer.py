@@ -373,7 +373,7 @@ class LawExplorer(anywidget.AnyWidget):
               source: str, strict: bool) -> None:
         """Switch to a new table; on any kernel error keep the previous table and state."""
         old = (self._frame, self.x, self.y, self.group, self.columns, self.source_name,
-               self.fit_range)
+               self.fit_range, self.laws)
         try:
             if x is None or y is None:
                 gx, gy = guess_xy(frame)
@@ -392,7 +392,11 @@ class LawExplorer(anywidget.AnyWidget):
                     f"{[str(c) for c in frame.columns]}"
                 )
             num = set(numeric_columns(frame))
+            laws = [n for n in self.laws if len(get_law(n).variables) == 1 or self.variables
+                    or all(v in frame.columns for v in get_law(n).variables)]
             with self._silent():
+                # multi-variable laws whose columns the new table lacks are switched off
+                self.laws = laws or ["power", "power_offset"]
                 self._frame = frame
                 self.columns = [{"name": str(c), "numeric": str(c) in num} for c in frame.columns]
                 self.x, self.y, self.group = str(x), str(y), group
@@ -406,7 +410,7 @@ class LawExplorer(anywidget.AnyWidget):
         except ScalingLabError as e:
             with self._silent():
                 (self._frame, self.x, self.y, self.group, self.columns, self.source_name,
-                 self.fit_range) = old
+                 self.fit_range, self.laws) = old
             self._fail(e)
             if strict:
                 raise

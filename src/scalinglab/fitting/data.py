@@ -214,7 +214,8 @@ def prepare(
                             f"are fitted to the error {ceiling!r} - {y}.")
         else:
             notes.insert(0, f"'{y}' is treated as higher-is-better ({why}).")
-    elif law.direction == "increasing" and len(yv) > 2 and np.corrcoef(X[0], yv)[0, 1] < 0:
+    elif (law.direction == "increasing" and len(yv) > 2 and np.ptp(yv) > 0 and np.ptp(X[0]) > 0
+          and np.corrcoef(X[0], yv)[0, 1] < 0):
         notes.append(f"law {law.name!r} increases with x but '{y}' decreases: is '{y}' a loss? "
                      "Consider a decreasing family.")
     target = (ceiling - yv) if flip else yv  # type: ignore[operator]

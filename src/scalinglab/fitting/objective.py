@@ -256,8 +256,9 @@ class Objective:
 
     def value(self, u: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
         """Σ w·ρ(√w r) over points, for one u (q,) or a batch (B, q)."""
-        r = self.residuals(u) * np.sqrt(self.weights)
-        per = self.rho(r)
+        with np.errstate(over="ignore", invalid="ignore"):
+            r = self.residuals(u) * np.sqrt(self.weights)
+            per = self.rho(r)
         if counts is not None:
             per = per * counts
         return per.sum(axis=-1)

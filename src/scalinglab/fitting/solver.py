@@ -68,17 +68,33 @@ def _starts(obj: Objective, extra: list[np.ndarray] | None, seed: int) -> np.nda
 
 
 def _lsq(obj: Objective, u0: np.ndarray, tight: bool) -> tuple[np.ndarray, int]:
+    """scipy ``least_squares`` (trust-region reflective) from ``u0``, in chunks of 50
+    evaluations: it stops when converged, or when a whole chunk lowers the objective by less
+    than 1e-7 relative — a misspecified law whose best fit lies at a parameter limit would
+    otherwise spend hundreds of evaluations creeping towards it."""
     lo, hi = obj.pmap.bounds_u()
-    tol = 1e-15 if tight else 1e-10
+    # 1e-12 is far below the 1e-9 relative objective agreement the Chinchilla check asks for.
+    tol = 1e-12 if tight else 1e-10
     kw: dict = {}
     if obj.loss == "huber":
         kw = {"loss": "huber", "f_scale": obj.delta}
-    with np.errstate(all="ignore"):
-        out = least_squares(
-            obj.ls_residuals, u0, jac=obj.ls_jac, bounds=(lo, hi), method="trf",
-            x_scale="jac", xtol=tol, ftol=tol, gtol=tol, max_nfev=2000 if tight else 400, **kw,
-        )
-    return out.x, int(out.nfev)
+    u, nfev = np.asarray(u0, dtype=float), 0
+    cost = float(obj.value(u))
+    for _ in range(4 if tight else 2):
+        with np.errstate(all="ignore"):
+            out = least_squares(
+                obj.ls_residuals, u, jac=obj.ls_jac, bounds=(lo, hi), method="trf",
+                x_scale="jac", xtol=tol, ftol=tol, gtol=tol, max_nfev=50, **kw,
+            )
+        nfev += int(out.nfev)
+        new = float(obj.value(out.x))
+        if not new <= cost:
+            break
+        gain = (cost - new) / max(cost, 1e-300)
+        u, cost = out.x, new
+        if out.status != 0 or gain < 1e-7:
+            break
+    return u, nfev
 
 
 def point_fit(
@@ -95,6 +111,8 @@ def point_fit(
     for i in order:
         if len(picked) >= n_polish or not np.isfinite(scores[i]):
             break
+        if picked and scores[i] > 1.5 * scores[order[0]] + 1e-300:
+            break  # a runner-up far behind the best basin is not worth a polish
         if all(np.max(np.abs(U[i] - p)) > 1e-4 * (1 + np.max(np.abs(p))) for p in picked):
             picked.append(U[i])
     best_u, best_cost, nfev = None, np.inf, 0
@@ -129,7 +147,15 @@ def batched_lm(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Solve B problems at once: B starts (``u0`` of shape (B, q)) on the same data, and/or
     B count-weighted resamples (``counts`` (B, n)) from one start ``u0`` (q,).
-    Returns (U (B, q), finite (B,))."""
+    Returns (U (B, q), finite (B,)). A trial step whose cost overflows is simply rejected."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _batched_lm(obj, u0, counts, max_iter, tol, lam0)
+
+
+def _batched_lm(
+    obj: Objective, u0: np.ndarray, counts: np.ndarray | None, max_iter: int, tol: float,
+    lam0: float,
+) -> tuple[np.ndarray, np.ndarray]:
     u0 = np.asarray(u0, dtype=float)
     B = counts.shape[0] if counts is not None else u0.shape[0]
     q = u0.shape[-1]

@@ -162,8 +162,11 @@ def curve_band(
             res = unc.resid - unc.resid.mean()
             infl = np.sqrt(len(res) / max(unc.dof, 1))
             F = F + rng.choice(res * infl, size=F.shape)
-        F = np.where(np.isfinite(F), F, np.nan)
-        lo_g, hi_g = np.nanquantile(F, [a, 1 - a], axis=0)
+        finite = np.isfinite(F)
+        if finite.all():  # the common case; nanquantile is ~100x slower
+            lo_g, hi_g = np.quantile(F, [a, 1 - a], axis=0)
+        else:
+            lo_g, hi_g = np.nanquantile(np.where(finite, F, np.nan), [a, 1 - a], axis=0)
         if kind == "confidence":
             k = small_sample_factor(unc, level)
             lo_g, hi_g = gc + k * (lo_g - gc), gc + k * (hi_g - gc)

@@ -333,3 +333,62 @@ def test_export_buttons_insert_cell_copy_code_and_download_json(lab: LabPage, no
         lab.screenshot("explorer-08-exported", explorer.root)
     finally:
         probe.close()
+
+
+def test_controls_are_synced_traitlets(lab: LabPage, notebook) -> None:
+    explorer, probe = open_explorer(
+        lab,
+        notebook,
+        "explorer_controls.ipynb",
+        "w = sl.LawExplorer(df, x='D', y='loss', laws=['power', 'power_offset'])",
+    )
+    controls = "{'target': w.target, 'band': w.band, 'horizon': w.horizon, 'x_scale': w.x_scale}"
+    try:
+        target = explorer.testid("sl-target-input")
+        target.fill("2.5")
+        target.press("Enter")
+        state = wait_state_of(probe, controls, lambda s: s["target"] == 2.5)
+        sentences = [s["text"] for s in probe.json("w.solutions")]
+        result = explorer.testid("sl-target-result")
+        result.get_by_text("reaches", exact=False).first.wait_for()
+        shown = result.inner_text()
+        assert any(s in shown for s in sentences), (shown, sentences)
+        assert "2.5" in shown, shown
+
+        version = explorer.fit_version()
+        explorer.testid("sl-band-select").select_option("prediction")
+        wait_state_of(probe, controls, lambda s: s["band"] == "prediction")
+        explorer.wait_settled(version, quiet_ms=500)
+        assert any(len(d) > 10 for d in explorer.band_paths()), "no prediction band drawn"
+
+        horizon = explorer.testid("sl-horizon-input")
+        horizon.fill("10")
+        horizon.press("Enter")
+        wait_state_of(probe, controls, lambda s: s["horizon"] == 10)
+
+        explorer.testid("sl-xscale").select_option("linear")
+        state = wait_state_of(probe, controls, lambda s: s["x_scale"] == "linear")
+        assert state == {"target": 2.5, "band": "prediction", "horizon": 10, "x_scale": "linear"}
+        explorer.wait_ready()
+        lab.screenshot("explorer-09-controls", explorer.root)
+
+        # Python → front end: setting a trait in the kernel updates the control.
+        probe.run("w.x_scale = 'log'; w.target = 3.0")
+        explorer.page.wait_for_function(
+            """() => document.querySelector(
+                 '.scalinglab-explorer [data-testid="sl-xscale"]').value === 'log'"""
+        )
+        assert float(explorer.testid("sl-target-input").input_value()) == 3.0
+    finally:
+        probe.close()
+
+
+def wait_state_of(probe: KernelProbe, expr: str, accept: Callable[[dict], bool], timeout=60):
+    """Poll a kernel expression until ``accept`` holds; return its last value."""
+    deadline = time.monotonic() + timeout
+    value = probe.json(expr)
+    while not accept(value) and time.monotonic() < deadline:
+        time.sleep(0.25)
+        value = probe.json(expr)
+    assert accept(value), f"kernel never got there: {value}"
+    return value

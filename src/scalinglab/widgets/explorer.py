@@ -53,6 +53,7 @@ from scalinglab.fitting.fit import fit
 from scalinglab.fitting.result import FitResult, GroupFit
 from scalinglab.laws.registry import get_law
 from scalinglab.laws.registry import names as law_names
+from scalinglab.widgets.jsonable import finite_or_none as _num
 from scalinglab.widgets.tables import guess_xy, numeric_columns, read_table
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -781,14 +782,6 @@ class LawExplorer(anywidget.AnyWidget):
                 parts.append(f"# ---- series {res.group} = {label!r} ----\n{r.to_python()}")
             return "\n\n".join(parts)
         return res.to_python()
-
-
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _span(values: pd.Series) -> tuple[float, float]:

@@ -46,6 +46,7 @@ from scalinglab.imbalance.metrics import METRICS
 from scalinglab.imbalance.remedies import BASIC, get_remedy
 from scalinglab.imbalance.table import validate_study_table
 from scalinglab.widgets import remedies_charts as charts
+from scalinglab.widgets.jsonable import finite_or_none as _num
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 VIEWS = {1: "metric vs imbalance ratio", 2: "learning curves", 3: "minority vs majority"}
@@ -70,14 +71,6 @@ def _describe(remedy: str) -> str:
         return get_remedy(remedy).description
     except ScalingLabError:
         return "a remedy from your own runs"
-
-
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
 
 
 def _clip01(v: Any) -> float | None:

@@ -179,6 +179,22 @@ class Objective:
         """r = g(f) − g(target), shape (..., n); non-finite values become large."""
         return self.residuals_and_model(u)[0]
 
+    def residuals_model_jac(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(r, f, J) in one go: with the law's ``fn_jac`` the model's costly intermediates
+        (x^-b, exp) are computed once for the value and the Jacobian."""
+        u = np.asarray(u, dtype=float)
+        if self.law.fn_jac is None:
+            r, f = self.residuals_and_model(u)
+            return r, f, self.jac(u, f=f)
+        theta = self.pmap.theta(u)
+        with np.errstate(all="ignore"):
+            f, Jt = self.law.fn_jac(self.X, theta)
+            r = self.g(f) - self.g_target
+        bad = ~np.isfinite(r)
+        if bad.any():
+            r[bad] = 1e10
+        return r, f, self._scale_jac(np.asarray(Jt, dtype=float), u, f)
+
     def residuals_and_model(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(r, f): residuals and the model values they came from (f feeds `jac`)."""
         f = self.model(u)
@@ -191,16 +207,24 @@ class Objective:
 
     def jac(self, u: np.ndarray, X: np.ndarray | None = None,
             f: np.ndarray | None = None) -> np.ndarray:
-        """d g(f) / d u, shape (..., n, q). Pass ``f`` (the model at u) if already known.
-
-        On the hot path of every solver iteration: scaling is done in place, one pass each.
-        """
+        """d g(f) / d u, shape (..., n, q). Pass ``f`` (the model at u) if already known."""
         u = np.asarray(u, dtype=float)
         X = self.X if X is None else X
         with np.errstate(all="ignore"):
-            if self.law.jac is not None:
-                theta = self.pmap.theta(u)
-                J = np.asarray(self.law.jac(X, theta), dtype=float)  # (..., n, p)
+            if self.law.jac is None:
+                return self._scale_jac(self._numeric_jac(u, X), u, f, X, chain=False)
+            Jt = np.asarray(self.law.jac(X, self.pmap.theta(u)), dtype=float)
+        return self._scale_jac(Jt, u, f, X)
+
+    def _scale_jac(self, Jt: np.ndarray, u: np.ndarray, f: np.ndarray | None,
+                   X: np.ndarray | None = None, chain: bool = True) -> np.ndarray:
+        """d f/d θ (..., n, p) → d g(f)/d u (..., n, q): the chain rule to solver coordinates
+        and, in log space, division by f. On the hot path of every solver iteration, so the
+        scaling is done in place, one pass each."""
+        X = self.X if X is None else X
+        with np.errstate(all="ignore"):
+            J = Jt
+            if chain:
                 if not J.flags.owndata or not J.flags.writeable:
                     J = J.copy()  # scaled in place below
                 if self.pmap.plain:  # no fixed or tied parameters: the chain rule is diagonal
@@ -208,8 +232,6 @@ class Objective:
                         J *= np.where(self.pmap.log, np.exp(u), 1.0)[..., None, :]
                 else:
                     J = J @ self.pmap.dtheta_du(u)  # (..., n, q)
-            else:
-                J = self._numeric_jac(u, X)
             if self.space == "log":
                 if f is None:
                     f = self.law.fn(X, self.pmap.theta(u))

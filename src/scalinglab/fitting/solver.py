@@ -168,10 +168,11 @@ def _batched_lm(
     sw = np.sqrt(obj.weights)[None, :]
     lam = np.full(B, lam0)
     active = np.ones(B, dtype=bool)
-    r, f = obj.residuals_and_model(U)
+    r, f, J = obj.residuals_model_jac(U)
     cost = (obj.rho(r * sw) * counts).sum(axis=1)
     eye = np.eye(q)
     robust = obj.loss != "l2"
+    joint = obj.law.fn_jac is not None  # trial points come with their Jacobian
     for _ in range(max_iter):
         idx = np.flatnonzero(active)
         if idx.size == 0:
@@ -179,10 +180,10 @@ def _batched_lm(
         # While every problem is active, slices are views: no copies of (B, n) arrays.
         sel: slice | np.ndarray = slice(None) if idx.size == B else idx
         Ua, ra, ca = U[sel], r[sel], counts[sel]
-        J = obj.jac(Ua, f=f[sel])  # (b, n, q)
+        Ja = J[sel] if joint else obj.jac(Ua, f=f[sel])  # (b, n, q)
         W = w_user[sel] * obj.irls_weight(ra * sw) if robust else w_user[sel]
-        JWt = np.swapaxes(J * W[:, :, None], 1, 2)  # (b, q, n)
-        A = JWt @ J
+        JWt = np.swapaxes(Ja * W[:, :, None], 1, 2)  # (b, q, n)
+        A = JWt @ Ja
         gvec = (JWt @ ra[:, :, None])[..., 0]
         diag = np.einsum("bpp->bp", A)
         Ad = A + (lam[idx, None] * np.maximum(diag, 1e-12))[:, :, None] * eye
@@ -190,13 +191,29 @@ def _batched_lm(
             step = -np.linalg.solve(Ad, gvec[..., None])[..., 0]
         except np.linalg.LinAlgError:
             step = -(np.linalg.pinv(Ad) @ gvec[..., None])[..., 0]
+        # Converged where the model predicts a relative decrease below tol: no trial needed.
+        pred = -(np.einsum("bq,bq->b", gvec, step)
+                 + 0.5 * np.einsum("bq,bqk,bk->b", step, A, step))
+        settled = pred <= tol * np.maximum(cost[idx], 1e-300)
+        if settled.any():
+            active[idx[settled]] = False
+            keep = ~settled
+            idx, step, Ua = idx[keep], step[keep], Ua[keep]
+            if idx.size == 0:
+                break
+            ca = counts[idx]
         Un = np.clip(Ua + step, lo, hi)
-        rn, fn = obj.residuals_and_model(Un)
+        if joint:
+            rn, fn, Jn = obj.residuals_model_jac(Un)
+        else:
+            rn, fn = obj.residuals_and_model(Un)
         cn = (obj.rho(rn * sw) * ca).sum(axis=1)
         better = np.isfinite(cn) & (cn <= cost[idx])
         gain = np.where(better, (cost[idx] - cn) / np.maximum(cost[idx], 1e-300), 0.0)
         acc = idx[better]
         U[acc], r[acc], f[acc], cost[acc] = Un[better], rn[better], fn[better], cn[better]
+        if joint:
+            J[acc] = Jn[better]
         lam[idx] = np.where(better, np.maximum(lam[idx] * 0.3, 1e-12), lam[idx] * 10.0)
         small_step = np.max(np.abs(step), axis=1) < 1e-10 * (1 + np.max(np.abs(Ua), axis=1))
         done = (better & (gain < tol)) | small_step | (lam[idx] > 1e12)

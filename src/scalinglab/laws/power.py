@@ -32,6 +32,13 @@ def _power_jac(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
     return stack_jac(xb, -a * xb * np.log(X[0]))
 
 
+def _power_fn_jac(X: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    a, b = unpack(theta, 2)
+    xb = X[0] ** (-b)
+    f = a * xb
+    return f, stack_jac(xb, -f * np.log(X[0]))
+
+
 def _power_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     loga, b = loglog_line(X[0], y)
     return [np.array([np.exp(loga), max(b, 1e-3)])]
@@ -47,6 +54,7 @@ POWER = register(
         ),
         fn=_power,
         jac=_power_jac,
+        fn_jac=_power_fn_jac,
         init=_power_init,
         template=r"<a>\,x^{-<b>}",
         python="return a * x ** (-b)",
@@ -66,6 +74,13 @@ def _power_offset_jac(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
     a, b, _ = unpack(theta, 3)
     xb = X[0] ** (-b)
     return stack_jac(xb, -a * xb * np.log(X[0]), np.ones_like(xb))
+
+
+def _power_offset_fn_jac(X: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    a, b, c = unpack(theta, 3)
+    xb = X[0] ** (-b)
+    axb = a * xb
+    return axb + c, stack_jac(xb, -axb * np.log(X[0]), np.ones_like(xb))
 
 
 def _power_offset_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
@@ -90,6 +105,7 @@ POWER_OFFSET = register(
         ),
         fn=_power_offset,
         jac=_power_offset_jac,
+        fn_jac=_power_offset_fn_jac,
         init=_power_offset_init,
         template=r"<a>\,x^{-<b>} + <c>",
         python="return a * x ** (-b) + c",

@@ -37,6 +37,13 @@ def _exponential_jac(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
     return stack_jac(e, -a * X[0] * e, np.ones_like(e))
 
 
+def _exponential_fn_jac(X: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    a, b, c = unpack(theta, 3)
+    e = np.exp(np.minimum(-b * X[0], _EXP_CAP))
+    ae = a * e
+    return ae + c, stack_jac(e, -X[0] * ae, np.ones_like(e))
+
+
 def _exponential_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
     x = X[0]
     ymin = float(np.min(y))
@@ -62,6 +69,7 @@ EXPONENTIAL = register(
         ),
         fn=_exponential,
         jac=_exponential_jac,
+        fn_jac=_exponential_fn_jac,
         init=_exponential_init,
         template=r"<a>\,e^{-<b>\,x} + <c>",
         python=f"return a * np.exp(np.minimum(-b * x, {_EXP_CAP!r})) + c",

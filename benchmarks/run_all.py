@@ -244,7 +244,9 @@ def main() -> None:
         "Written by `python benchmarks/run_all.py`; every peer runs in the same process on the "
         "same data. Times are medians of repeated runs, as wall clock and as CPU time of this "
         "process (the machine is shared: CPU time is the steadier of the two; goals are judged "
-        "on it).", "",
+        "on it). Repeated runs of the same code on this 2-core machine differ by up to about "
+        "±30% (the same refit + bootstrap + band measured 99 ms and 134 ms a minute apart), "
+        "so compare peers within a run, not across runs.", "",
         f"Machine: {machine()}.", "",
         "## Goals", "", "| what | goal | measured | |", "|---|---|---|---|", *goals, "",
         *sections, *extra,

@@ -66,15 +66,7 @@ def clip_into(theta: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.nda
 
 def start_score(fn: Model, X: np.ndarray, y: np.ndarray, theta: np.ndarray) -> float:
     """Sum of squared residuals of a start (log space when y > 0, else linear); inf if unusable."""
-    with np.errstate(all="ignore"):
-        pred = fn(X, theta)
-        if np.all(y > 0):
-            r = np.log(np.where(pred > 0, pred, np.nan)) - np.log(y)
-        else:
-            r = pred - y
-    if not np.all(np.isfinite(r)):
-        return float("inf")
-    return float(np.sum(r * r))
+    return float(batch_scores(fn, X, y, np.asarray(theta, dtype=float)[None, :])[0])
 
 
 def batch_scores(fn: Model, X: np.ndarray, y: np.ndarray, thetas: np.ndarray) -> np.ndarray:

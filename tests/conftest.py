@@ -19,6 +19,18 @@ def synthetic(law: str, params: dict[str, float], x: np.ndarray, noise: float = 
     return pd.DataFrame({x_name: x, y_name: y})
 
 
+def numeric_jac(law: sl.Law, X: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Central finite differences of ``law.fn`` at ``theta`` (p,): shape (n, p)."""
+    cols = []
+    for j in range(theta.size):
+        h = 1e-6 * max(abs(theta[j]), 1e-3)
+        up, dn = theta.copy(), theta.copy()
+        up[j] += h
+        dn[j] -= h
+        cols.append((law.fn(X, up) - law.fn(X, dn)) / (2 * h))
+    return np.stack(cols, axis=-1)
+
+
 @pytest.fixture
 def loss_table() -> pd.DataFrame:
     """A data-scaling sweep: loss = 40·D^−0.25 + 1.7 with 1% noise, 60 points."""

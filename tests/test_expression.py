@@ -8,6 +8,7 @@ import re
 
 import numpy as np
 import pytest
+from conftest import numeric_jac
 
 import scalinglab as sl
 from scalinglab.laws.expression import law_from_expression
@@ -74,17 +75,6 @@ def _law(expr: str):
     return law_from_expression(expr, params=["a", "b", "c"])
 
 
-def _numeric_jac(law, X, theta):
-    cols = []
-    for j in range(theta.size):
-        h = 1e-6 * max(abs(theta[j]), 1e-3)
-        up, dn = theta.copy(), theta.copy()
-        up[j] += h
-        dn[j] -= h
-        cols.append((law.fn(X, up) - law.fn(X, dn)) / (2 * h))
-    return np.stack(cols, axis=-1)
-
-
 # --------------------------------------------------------------------------- accepted
 @pytest.mark.parametrize("expr", GOOD)
 def test_values_match_hand_written_numpy(expr):
@@ -97,7 +87,7 @@ def test_values_match_hand_written_numpy(expr):
 def test_symbolic_jacobian_matches_finite_differences(expr):
     law = _law(expr)
     J = law.jac(X[None], THETA)
-    Jn = _numeric_jac(law, X[None], THETA)
+    Jn = numeric_jac(law, X[None], THETA)
     scale = np.max(np.abs(Jn), axis=0, keepdims=True)
     bad = np.abs(J - Jn) > 1e-5 * np.abs(Jn) + 1e-7 * scale
     assert not bad.any(), (expr, J[bad], Jn[bad])

@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import numeric_jac
 
 import scalinglab as sl
 from scalinglab.laws.multivariable import NMT_NBAR_D, NMT_NBAR_E
@@ -173,22 +174,11 @@ def test_broken_power_without_a_break_is_a_power_law():
 
 
 # --------------------------------------------------------------------------- gradients
-def _numeric_jac(law: sl.Law, X: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    cols = []
-    for j in range(theta.size):
-        h = 1e-6 * max(abs(theta[j]), 1e-3)
-        up, dn = theta.copy(), theta.copy()
-        up[j] += h
-        dn[j] -= h
-        cols.append((law.fn(X, up) - law.fn(X, dn)) / (2 * h))
-    return np.stack(cols, axis=-1)
-
-
 @pytest.mark.parametrize(("name", "i"), _cases())
 def test_jacobian_matches_finite_differences(name, i):
     law, X, theta = _point(name, i)
     assert law.jac is not None, f"{name} has no closed-form gradient"
-    J, Jn = law.jac(X, theta), _numeric_jac(law, X, theta)
+    J, Jn = law.jac(X, theta), numeric_jac(law, X, theta)
     assert J.shape == (X.shape[1], theta.size)
     # relative 1e-5, with an absolute floor set by each column's scale (finite differences
     # cannot resolve entries far below the column's largest)

@@ -363,6 +363,17 @@ class KernelProbe:
             )
         return "".join(out)
 
+    def wait_for(self, expression: str, accept: Any, timeout: float = 60) -> Any:
+        """Poll a kernel expression until ``accept(value)`` holds; return the value (or fail
+        with the last one seen)."""
+        deadline = time.monotonic() + timeout
+        value = self.json(expression)
+        while not accept(value) and time.monotonic() < deadline:
+            time.sleep(0.25)
+            value = self.json(expression)
+        assert accept(value), f"kernel state never got there: {value}"
+        return value
+
     def json(self, expression: str, timeout: float = 120) -> Any:
         """Evaluate a Python expression in the kernel and return it decoded from JSON."""
         marker = "__SCALINGLAB_PROBE__"

@@ -57,17 +57,6 @@ def open_explorer(
     return explorer, lab.probe()
 
 
-def wait_state(probe: KernelProbe, accept: Callable[[dict[str, Any]], bool], timeout=60) -> dict:
-    """Poll the kernel until ``accept(state)``; return the state (or fail with the last one)."""
-    deadline = time.monotonic() + timeout
-    state = probe.json(STATE)
-    while not accept(state) and time.monotonic() < deadline:
-        time.sleep(0.25)
-        state = probe.json(STATE)
-    assert accept(state), f"kernel state never got there: {state}"
-    return state
-
-
 def count(explorer: ExplorerDriver, selector: str) -> int:
     """Number of non-empty SVG paths matching ``selector`` inside the chart."""
     return explorer.root.evaluate(
@@ -121,7 +110,7 @@ def test_brush_refits_in_kernel_and_draws_band(lab: LabPage, notebook) -> None:
         def refitted(state: dict[str, Any]) -> bool:
             return state["fit_range"] is not None and state["params"] != before["params"]
 
-        after = wait_state(probe, refitted)
+        after = probe.wait_for(STATE, refitted)
         lo, hi = after["fit_range"]
         assert 1e6 < lo < hi < 1e12, after["fit_range"]
         for law, params in after["params"].items():
@@ -163,7 +152,7 @@ def test_law_toggle_hides_and_restores_its_curve(lab: LabPage, notebook) -> None
         assert lines_on >= 2, "expected one fitted curve per family"
         toggle = explorer.testid("sl-law-toggle-power")
         toggle.click()
-        state = wait_state(probe, lambda s: "power" not in s["laws"])
+        state = probe.wait_for(STATE, lambda s: "power" not in s["laws"])
         assert state["laws"] == ["power_offset"]
         explorer.page.wait_for_function(
             """([sel, n]) => Array.from(document.querySelectorAll(sel))
@@ -173,7 +162,7 @@ def test_law_toggle_hides_and_restores_its_curve(lab: LabPage, notebook) -> None
         lab.screenshot("explorer-03-power-off", explorer.root)
 
         toggle.click()
-        wait_state(probe, lambda s: set(s["laws"]) == {"power", "power_offset"})
+        probe.wait_for(STATE, lambda s: set(s["laws"]) == {"power", "power_offset"})
         explorer.page.wait_for_function(
             """([sel, n]) => Array.from(document.querySelectorAll(sel))
                  .filter((p) => (p.getAttribute('d') || '').length > 2).length === n""",
@@ -203,7 +192,7 @@ def test_dropped_csv_shows_new_points_and_a_bad_file_keeps_them(lab: LabPage, no
         rows = ["N,loss"] + [f"{n:.6g},{1.9 + 50 * n**-0.25:.6g}" for n in sizes]
         drop_file(explorer, "runs.csv", "\n".join(rows) + "\n")
         _select_columns(explorer, "N", "loss")
-        state = wait_state(probe, lambda s: s["n"].get("power_offset") == 25)
+        state = probe.wait_for(STATE, lambda s: s["n"].get("power_offset") == 25)
         assert state["params"]["power_offset"]
         explorer.page.wait_for_function(
             """(sel) => document.querySelectorAll(sel).length === 25""",
@@ -236,7 +225,7 @@ def test_dropped_csv_shows_new_points_and_a_bad_file_keeps_them(lab: LabPage, no
                }""",
             pasted,
         )
-        wait_state(probe, lambda s: s["n"].get("power_offset") == 12)
+        probe.wait_for(STATE, lambda s: s["n"].get("power_offset") == 12)
         error.wait_for(state="hidden")
         explorer.page.wait_for_function(
             """(sel) => document.querySelectorAll(sel).length === 12""",
@@ -347,7 +336,7 @@ def test_controls_are_synced_traitlets(lab: LabPage, notebook) -> None:
         target = explorer.testid("sl-target-input")
         target.fill("2.5")
         target.press("Enter")
-        state = wait_state_of(probe, controls, lambda s: s["target"] == 2.5)
+        state = probe.wait_for(controls, lambda s: s["target"] == 2.5)
         sentences = [s["text"] for s in probe.json("w.solutions")]
         result = explorer.testid("sl-target-result")
         result.get_by_text("reaches", exact=False).first.wait_for()
@@ -357,17 +346,17 @@ def test_controls_are_synced_traitlets(lab: LabPage, notebook) -> None:
 
         version = explorer.fit_version()
         explorer.testid("sl-band-select").select_option("prediction")
-        wait_state_of(probe, controls, lambda s: s["band"] == "prediction")
+        probe.wait_for(controls, lambda s: s["band"] == "prediction")
         explorer.wait_settled(version, quiet_ms=500)
         assert any(len(d) > 10 for d in explorer.band_paths()), "no prediction band drawn"
 
         horizon = explorer.testid("sl-horizon-input")
         horizon.fill("10")
         horizon.press("Enter")
-        wait_state_of(probe, controls, lambda s: s["horizon"] == 10)
+        probe.wait_for(controls, lambda s: s["horizon"] == 10)
 
         explorer.testid("sl-xscale").select_option("linear")
-        state = wait_state_of(probe, controls, lambda s: s["x_scale"] == "linear")
+        state = probe.wait_for(controls, lambda s: s["x_scale"] == "linear")
         assert state == {"target": 2.5, "band": "prediction", "horizon": 10, "x_scale": "linear"}
         explorer.wait_ready()
         lab.screenshot("explorer-09-controls", explorer.root)
@@ -381,14 +370,3 @@ def test_controls_are_synced_traitlets(lab: LabPage, notebook) -> None:
         assert float(explorer.testid("sl-target-input").input_value()) == 3.0
     finally:
         probe.close()
-
-
-def wait_state_of(probe: KernelProbe, expr: str, accept: Callable[[dict], bool], timeout=60):
-    """Poll a kernel expression until ``accept`` holds; return its last value."""
-    deadline = time.monotonic() + timeout
-    value = probe.json(expr)
-    while not accept(value) and time.monotonic() < deadline:
-        time.sleep(0.25)
-        value = probe.json(expr)
-    assert accept(value), f"kernel never got there: {value}"
-    return value

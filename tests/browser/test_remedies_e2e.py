@@ -9,12 +9,10 @@ with ``LabPage.probe``. Screenshots of every view, light and dark, land in test-
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness import DARK_THEME, LIGHT_THEME, KernelProbe, LabPage
+from harness import DARK_THEME, LIGHT_THEME, LabPage
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 STUDY_CELL = f"""\
@@ -26,16 +24,6 @@ t = sl.imbalance.run_study(remedies=["none", "oversample", "undersample", "smote
 t["remedy"] = t["remedy"].replace("smote", {HOSTILE!r})
 """
 STATE = "{'view': w.view, 'remedies': list(w.remedies), 'metric': w.metric, 'error': w.error}"
-
-
-def wait_state(probe: KernelProbe, accept: Callable[[dict[str, Any]], bool], timeout=60) -> dict:
-    deadline = time.monotonic() + timeout
-    state = probe.json(STATE)
-    while not accept(state) and time.monotonic() < deadline:
-        time.sleep(0.25)
-        state = probe.json(STATE)
-    assert accept(state), f"kernel state never got there: {state}"
-    return state
 
 
 class Comparer:
@@ -89,7 +77,7 @@ def test_toggle_remedy_and_switch_views(lab: LabPage, notebook) -> None:
     probe = lab.probe()
     try:
         # --- view 1, all remedies; the hostile remedy name shows as text, nothing runs
-        state = wait_state(probe, lambda s: s["view"] == 1)
+        state = probe.wait_for(STATE, lambda s: s["view"] == 1)
         assert len(state["remedies"]) == 5
         hostile = c.testid(f"sl-remedy-toggle-{HOSTILE}")
         assert hostile.inner_text().strip() == HOSTILE
@@ -104,24 +92,24 @@ def test_toggle_remedy_and_switch_views(lab: LabPage, notebook) -> None:
         toggle = c.testid("sl-remedy-toggle-oversample")
         assert toggle.get_attribute("aria-pressed") == "true"
         toggle.click()
-        wait_state(probe, lambda s: "oversample" not in s["remedies"])
+        probe.wait_for(STATE, lambda s: "oversample" not in s["remedies"])
         v = c.wait_version_above(v)
         assert toggle.get_attribute("aria-pressed") == "false"
         assert oversample_colour not in c.colours_drawn()
         toggle.click()
-        wait_state(probe, lambda s: "oversample" in s["remedies"])
+        probe.wait_for(STATE, lambda s: "oversample" in s["remedies"])
         v = c.wait_version_above(v)
         assert oversample_colour in c.colours_drawn()
 
         # --- metric picker
         c.testid("sl-metric-select").select_option("roc_auc")
-        wait_state(probe, lambda s: s["metric"] == "roc_auc")
+        probe.wait_for(STATE, lambda s: s["metric"] == "roc_auc")
         v = c.wait_version_above(v)
         assert "ROC AUC" in c.testid("sl-chart").inner_text()
 
         # --- view 2: learning curves with a dashed extrapolation
         c.testid("sl-view-2").click()
-        wait_state(probe, lambda s: s["view"] == 2)
+        probe.wait_for(STATE, lambda s: s["view"] == 2)
         v = c.wait_version_above(v)
         assert c.testid("sl-view-2").get_attribute("aria-selected") == "true"
         assert c.testid("sl-ratio-select").is_visible()
@@ -131,7 +119,7 @@ def test_toggle_remedy_and_switch_views(lab: LabPage, notebook) -> None:
 
         # --- view 3: minority against majority, with a verdict
         c.testid("sl-view-3").click()
-        wait_state(probe, lambda s: s["view"] == 3)
+        probe.wait_for(STATE, lambda s: s["view"] == 3)
         v = c.wait_version_above(v)
         assert "wins" in c.testid("sl-verdict").inner_text()
         assert c.testid("sl-metric-select").is_hidden()
@@ -163,7 +151,7 @@ def test_toggle_remedy_and_switch_views(lab: LabPage, notebook) -> None:
         for view, axis in ((1, "imbalance ratio"), (2, "training examples")):
             before = c.version()
             c.testid(f"sl-view-{view}").click()
-            wait_state(probe, lambda s, view=view: s["view"] == view)
+            probe.wait_for(STATE, lambda s, view=view: s["view"] == view)
             v = c.wait_version_above(before)
             assert axis in c.testid("sl-chart").inner_text()
             c.root.page.wait_for_function(

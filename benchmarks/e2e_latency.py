@@ -116,6 +116,7 @@ def measure_end_to_end(drags: int, setup: str = SETUP) -> tuple[list[list[float]
             explorer.page.evaluate("() => { window.__scalinglab_latency = []; }")
             version = explorer.fit_version()
             per_drag: list[list[float]] = []
+            entries: list[dict[str, Any]] = []
             seen = 0
             started = time.perf_counter()
             for start, end in brush_plan(drags):
@@ -123,10 +124,12 @@ def measure_end_to_end(drags: int, setup: str = SETUP) -> tuple[list[list[float]
                 version = explorer.wait_settled(version, quiet_ms=400)
                 log = explorer.latency()
                 per_drag.append([float(s["ms"]) for s in log[seen:]])
+                entries.extend(log[seen:])
                 seen = len(log)
             wall = time.perf_counter() - started
             context.close()
-            info = {"wall_s": wall, "offenders": guard.offenders(), "fit_version": version}
+            info = {"wall_s": wall, "offenders": guard.offenders(), "fit_version": version,
+                    "samples": entries}
     return per_drag, info
 
 
@@ -184,6 +187,27 @@ def measure_kernel(drags: int) -> dict[str, list[float]]:
     return {"brush": brush, "full": full}
 
 
+PARTS = ("ms", "queue_ms", "rtt_ms", "up_ms", "kernel_ms", "down_ms", "wait_ms", "draw_ms")
+
+
+def breakdown(samples: list[dict[str, Any]]) -> str:
+    """Median and p95 of each part of the front end's latency samples (see LatencySample in
+    js/src/explorer.widget.ts): pacer queue, round trip (of which the kernel's own time),
+    waiting behind an earlier draw, and drawing.
+
+    >>> print(breakdown([{"id": 1, "ms": 10.0, "queue_ms": 1.0}]))
+    part          p50     p95
+    ms           10.0    10.0
+    queue_ms      1.0     1.0
+    """
+    lines = [f"{'part':<10} {'p50':>6} {'p95':>7}"]
+    for part in PARTS:
+        vals = [float(s[part]) for s in samples if s.get(part) is not None]
+        if vals:
+            lines.append(f"{part:<10} {np.percentile(vals, 50):6.1f} {np.percentile(vals, 95):7.1f}")
+    return "\n".join(lines)
+
+
 def _row(label: str, stats: dict[str, float], goal: str, limit: float) -> str:
     verdict = "—" if limit == INF else ("meets" if stats["p95"] <= limit else "misses")
     return (
@@ -224,8 +248,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drags", type=int, default=40)
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--floor-only", action="store_true",
+                        help="only the floor configuration, with its breakdown (implies --no-write)")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
+    if args.floor_only:
+        floor, finfo = measure_end_to_end(args.drags, FLOOR)
+        print(_row("end to end floor: 1 family, delta bands",
+                   percentiles([ms for d in floor for ms in d]), "—", INF))
+        print(breakdown(finfo["samples"]))
+        print(f"load {(load_before, os.getloadavg()[0])}")
+        return 0
 
     kernel = measure_kernel(args.drags)
     per_drag, info = measure_end_to_end(args.drags)
@@ -235,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     if not samples:
         print("the front end recorded no latency samples (window.__scalinglab_latency empty)")
         return 1
-    floor, _ = measure_end_to_end(args.drags, FLOOR)
+    floor, floor_info = measure_end_to_end(args.drags, FLOOR)
     floor_samples = [ms for drag in floor for ms in drag]
     rows = [
         _row("end to end, every sample", percentiles(samples), "p95 ≤ 150", 150),
@@ -252,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     empty = sum(1 for d in per_drag if not d)
     print("\n".join(rows))
     print(f"drags without a sample: {empty}; wall {info['wall_s']:.1f} s; load {info['load']}")
+    print("breakdown, full configuration:", breakdown(info["samples"]), sep="\n")
+    print("breakdown, floor:", breakdown(floor_info["samples"]), sep="\n")
     if info["offenders"]:
         print("requests beyond loopback:", *info["offenders"], sep="\n  ")
     if not args.no_write:

@@ -108,9 +108,29 @@ interface ExplorerState {
 
 type Model = AnyModel<ExplorerState>;
 
+/**
+ * One latency sample. `id` and `ms` (brush event → new chart drawn) are the contract; the
+ * parts say where the time went: `queue_ms` brush event → model.send (waiting in the pacer),
+ * `rtt_ms` send → chart_data arriving here, `kernel_ms` Python's own handler time inside that
+ * round trip (chart_data.timing), `up_ms` / `down_ms` the legs to and from the kernel (from
+ * Python's wall clock, chart_data.timing.sent_at), `wait_ms` arrival → start of the chart update (an earlier
+ * update still drawing), `draw_ms` the changeset until view.runAsync() resolved.
+ */
+export interface LatencySample {
+  id: number;
+  ms: number;
+  queue_ms?: number;
+  rtt_ms?: number;
+  kernel_ms?: number;
+  up_ms?: number;
+  down_ms?: number;
+  wait_ms?: number;
+  draw_ms?: number;
+}
+
 declare global {
   interface Window {
-    __scalinglab_latency?: { id: number; ms: number }[];
+    __scalinglab_latency?: LatencySample[];
   }
 }
 
@@ -242,7 +262,8 @@ function render({ model, el }: RenderProps<ExplorerState>) {
   let embedding: Promise<void> = Promise.resolve();
   let fitVersion = 0;
   let requestId = 0;
-  const sentAt = new Map<number, number>();
+  /** Per request id: brush event time, send time, arrival time (performance.now()). */
+  const sentAt = new Map<number, { t0: number; sent: number; arrived?: number }>();
   let brushTimeout: ReturnType<typeof setTimeout> | null = null;
   let disposed = false;
   let lastWidth = 0;
@@ -252,7 +273,7 @@ function render({ model, el }: RenderProps<ExplorerState>) {
   let dragging = false;
   const pacer = new RequestPacer<[number, number] | null>((range, t0) => {
     requestId += 1;
-    sentAt.set(requestId, t0);
+    sentAt.set(requestId, { t0, sent: performance.now() });
     sentRanges.push(range);
     if (sentRanges.length > 32) sentRanges.shift();
     model.send({ type: "brush", range, id: requestId });
@@ -279,13 +300,34 @@ function render({ model, el }: RenderProps<ExplorerState>) {
     pacer.done();
   }
 
-  function recordLatency(id: number | null | undefined): void {
+  function recordLatency(
+    id: number | null | undefined,
+    parts: { kernel_ms?: number; sent_at?: number; drawStart?: number },
+  ): void {
     if (id === null || id === undefined) return;
-    const t0 = sentAt.get(id);
-    if (t0 === undefined) return;
+    const at = sentAt.get(id);
+    if (at === undefined) return;
     sentAt.delete(id);
+    const now = performance.now();
+    const arrived = at.arrived ?? now;
+    const drawStart = parts.drawStart ?? arrived;
+    const epoch = (t: number) => performance.timeOrigin + t;
+    const { kernel_ms, sent_at } = parts;
+    const legs =
+      kernel_ms !== undefined && sent_at !== undefined
+        ? { up_ms: sent_at - kernel_ms - epoch(at.sent), down_ms: epoch(arrived) - sent_at }
+        : {};
     const log = (window.__scalinglab_latency ??= []);
-    log.push({ id, ms: performance.now() - t0 });
+    log.push({
+      ...legs,
+      id,
+      ms: now - at.t0,
+      queue_ms: at.sent - at.t0,
+      rtt_ms: arrived - at.sent,
+      kernel_ms: parts.kernel_ms,
+      wait_ms: drawStart - arrived,
+      draw_ms: now - drawStart,
+    });
   }
 
   function onBrush(_name: string, value: unknown): void {
@@ -332,17 +374,24 @@ function render({ model, el }: RenderProps<ExplorerState>) {
 
   function applyData(): void {
     const data = g("chart_data") ?? {};
+    const rid = data.request_id;
+    if (rid !== null && rid !== undefined) {
+      const at = sentAt.get(rid);
+      if (at) at.arrived = performance.now();
+    }
+    let drawStart: number | undefined;
     embedding = embedding.then(async () => {
       if (disposed) return;
       if (!chart) return;
       try {
+        drawStart = performance.now();
         await updateChart(chart, data);
         const range = g("fit_range");
         if (!isEcho(range)) await moveBrushTo(range);
       } catch (err) {
         showError(`Could not update the chart: ${(err as Error).message}`);
       }
-      recordLatency(data.request_id);
+      recordLatency(data.request_id, { ...data.timing, drawStart });
       bumpVersion();
     });
     answered(data.request_id);

@@ -15,6 +15,8 @@ export interface ChartData {
   signals?: Record<string, unknown>;
   request_id?: number | null;
   version?: number;
+  /** Python's own time for this update (ms), for the latency breakdown. */
+  timing?: { kernel_ms?: number; fit_ms?: number; draw_ms?: number; sent_at?: number };
 }
 
 /** Minimal slice of a Vega View that the helpers need (a fake one is used in tests). */

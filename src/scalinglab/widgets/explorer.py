@@ -355,6 +355,14 @@ class LawExplorer(anywidget.AnyWidget):
         self._version += 1
         data["request_id"] = request_id
         data["version"] = self._version
+        # Python's share of a brush's latency (the fit, then chart data, code, up to syncing)
+        drawn = getattr(self, "_draw_t0", None)
+        data.setdefault("timing", {}).update(
+            fit_ms=fits.seconds * 1e3,
+            kernel_ms=fits.seconds * 1e3
+            + ((time.perf_counter() - drawn) * 1e3 if drawn is not None else 0.0),
+            sent_at=time.time() * 1e3,  # epoch ms: splits the round trip into its two legs
+        )
         with self.hold_sync(), self._silent():
             if spec is not None:
                 self.spec = spec
@@ -704,6 +712,7 @@ class LawExplorer(anywidget.AnyWidget):
         return "series" if many_series and len(self.laws) == 1 else "law"
 
     def _draw(self, work: pd.DataFrame, fits: _Fits) -> tuple[dict[str, Any], list[dict], list[str]]:
+        self._draw_t0 = time.perf_counter()
         x_vals = pd.to_numeric(work[self.x], errors="coerce").to_numpy(dtype=float)
         finite = x_vals[np.isfinite(x_vals)]
         if finite.size == 0:
@@ -744,7 +753,8 @@ class LawExplorer(anywidget.AnyWidget):
                          "switch the x axis to linear")
         data = {"datasets": {"points": points, "fits": fits_rows, "extrapolation": extrap,
                              "bands": bands, "target_line": line, "targets": targets},
-                "signals": dom}
+                "signals": dom,
+                "timing": {"draw_ms": (time.perf_counter() - self._draw_t0) * 1e3}}
         return data, sol_rows, notes
 
     def _spec(self, work: pd.DataFrame) -> dict[str, Any]:

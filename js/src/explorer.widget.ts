@@ -134,7 +134,8 @@ declare global {
   }
 }
 
-const BRUSH_INTERVAL_MS = 60;
+/** Requests pace themselves by their round trip (one in flight); no extra spacing. */
+const BRUSH_INTERVAL_MS = 0;
 /**
  * Vega-Lite's pixel-space signal of the `brush` interval on x. The data field is also named
  * "x", so Vega-Lite suffixes the pixel signal (`brush_x` is the data extent); pinned by

@@ -20,7 +20,27 @@ describe("RequestPacer", () => {
     expect(sent).toEqual([1, 3]);
   });
 
-  it("spaces requests by the interval", () => {
+  it("sends the pending value the moment the answer arrives, with no interval wait", () => {
+    const sent: number[] = [];
+    const pacer = new RequestPacer<number>((v) => sent.push(v), 60, () => Date.now());
+    pacer.push(1);
+    vi.advanceTimersByTime(5);
+    pacer.push(2);
+    vi.advanceTimersByTime(5);
+    pacer.done(); // answered 10 ms after the send: well inside the interval
+    expect(sent).toEqual([1, 2]);
+  });
+
+  it("with interval 0 (the default) sends every value pushed while idle at once", () => {
+    const sent: number[] = [];
+    const pacer = new RequestPacer<number>((v) => sent.push(v), undefined, () => Date.now());
+    pacer.push(1);
+    pacer.done();
+    pacer.push(2);
+    expect(sent).toEqual([1, 2]);
+  });
+
+  it("spaces values pushed while idle by the interval", () => {
     const sent: number[] = [];
     const pacer = new RequestPacer<number>((v) => sent.push(v), 60, () => Date.now());
     pacer.push(1);
@@ -30,6 +50,18 @@ describe("RequestPacer", () => {
     vi.advanceTimersByTime(59);
     expect(sent).toEqual([1]);
     vi.advanceTimersByTime(1);
+    expect(sent).toEqual([1, 2]);
+  });
+
+  it("an answer during the idle wait sends at once and cancels the timer (no double send)", () => {
+    const sent: number[] = [];
+    const pacer = new RequestPacer<number>((v) => sent.push(v), 60, () => Date.now());
+    pacer.push(1);
+    pacer.done();
+    pacer.push(2); // waits for the interval
+    pacer.done(); // a late answer (e.g. the timeout): releases it now
+    expect(sent).toEqual([1, 2]);
+    vi.advanceTimersByTime(100);
     expect(sent).toEqual([1, 2]);
   });
 

@@ -22,7 +22,7 @@ array([2. , 0.5])
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -179,21 +179,64 @@ class Objective:
         """r = g(f) − g(target), shape (..., n); non-finite values become large."""
         return self.residuals_and_model(u)[0]
 
-    def residuals_model_jac(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(r, f, J) in one go: with the law's ``fn_jac`` the model's costly intermediates
-        (x^-b, exp) are computed once for the value and the Jacobian."""
+    def residuals_model_jacq(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(r, f, Jq): residuals, model values, and d g(f)/du laid out parameter-major as
+        (q, ..., n). The batched solver's hot path: with the law's ``fn_jac`` the costly
+        intermediates (x^-b, exp) serve the value and the Jacobian, and every pass over the
+        (B, n) arrays is a long contiguous loop (a trailing axis of length q is not)."""
         u = np.asarray(u, dtype=float)
         if self.law.fn_jac is None:
             r, f = self.residuals_and_model(u)
-            return r, f, self.jac(u, f=f)
-        theta = self.pmap.theta(u)
+            return r, f, self.jacq(u, f)
         with np.errstate(all="ignore"):
-            f, Jt = self.law.fn_jac(self.X, theta)
-            r = self.g(f) - self.g_target
+            f, cols = self.law.fn_jac(self.X, self.pmap.theta(u))
+            r = self.g(f)
+            r -= self.g_target
         bad = ~np.isfinite(r)
         if bad.any():
             r[bad] = 1e10
-        return r, f, self._scale_jac(np.asarray(Jt, dtype=float), u, f)
+        return r, f, self._chain_q(cols, u, f)
+
+    def jacq(self, u: np.ndarray, f: np.ndarray) -> np.ndarray:
+        """d g(f)/du as (q, ..., n) at u, where the model value f is already known."""
+        u = np.asarray(u, dtype=float)
+        with np.errstate(all="ignore"):
+            if self.law.jac is None:
+                Ju = self._numeric_jac(u, self.X)  # already in u coordinates
+                return self._chain_q([Ju[..., j] for j in range(self.pmap.q)], u, f, chain=False)
+            Jt = np.asarray(self.law.jac(self.X, self.pmap.theta(u)), dtype=float)
+        return self._chain_q([Jt[..., i] for i in range(Jt.shape[-1])], u, f)
+
+    def _chain_q(self, cols: Sequence[np.ndarray], u: np.ndarray, f: np.ndarray,
+                 chain: bool = True) -> np.ndarray:
+        """Per-parameter columns d f/dθ_i → (q, ..., n) of d g(f)/du_j: tied parameters add
+        to their source, fixed ones drop out, log coordinates multiply by θ, and log space
+        divides by f (zero where f <= 0, whose residual is a constant penalty)."""
+        q = self.pmap.q
+        Jq = np.empty((q, *f.shape))
+        with np.errstate(all="ignore"):
+            inv = None
+            if self.space == "log":
+                inv = np.divide(1.0, f, out=np.zeros(f.shape), where=f > TINY)
+            for j in range(q):
+                if chain:
+                    i = self.pmap.free[j]
+                    col = np.asarray(cols[i], dtype=float)
+                    for d, s in self.pmap.ties.items():
+                        if s == i:
+                            col = col + cols[d]
+                else:
+                    col = cols[j]
+                if inv is None:
+                    Jq[j] = col
+                else:
+                    np.multiply(col, inv, out=Jq[j])
+                if chain and self.pmap.log[j]:
+                    Jq[j] *= np.exp(u[..., j, None])
+        bad = ~np.isfinite(Jq)
+        if bad.any():
+            Jq[bad] = 0.0
+        return Jq
 
     def residuals_and_model(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(r, f): residuals and the model values they came from (f feeds `jac`)."""

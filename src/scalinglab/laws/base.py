@@ -97,9 +97,11 @@ class Law:
     citation: str = ""
     variable_latex: Mapping[str, str] = field(default_factory=dict)
     # For compute laws: (params dict, compute array) -> (N_opt, D_opt) under a compute budget.
-    # Optional: (f, jac) together from shared intermediates (x^-b once instead of twice). The
-    # batched solver uses it on its hot path; it must agree with fn and jac exactly.
-    fn_jac: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
+    # Optional: (f, columns) together from shared intermediates (x^-b once instead of twice):
+    # the value and one derivative per parameter, each broadcastable to f's shape (a constant
+    # derivative may be np.ones(1)). The batched solver uses it on its hot path, laying the
+    # columns out parameter-major; f must equal fn exactly and the columns jac.
+    fn_jac: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, Sequence[np.ndarray]]] | None = None
     # The source text of a law built by `Law.from_expression` (so exports can rebuild it).
     expression: str | None = None
     allocation: Callable[[Mapping[str, float], np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None

@@ -32,16 +32,16 @@ def _exponential(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
 
 
 def _exponential_jac(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    a, b, _ = unpack(theta, 3)
-    e = np.exp(np.minimum(-b * X[0], _EXP_CAP))
-    return stack_jac(e, -a * X[0] * e, np.ones_like(e))
+    return stack_jac(*_exponential_fn_jac(X, theta)[1])
 
 
-def _exponential_fn_jac(X: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _exponential_fn_jac(
+    X: np.ndarray, theta: np.ndarray
+) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     a, b, c = unpack(theta, 3)
     e = np.exp(np.minimum(-b * X[0], _EXP_CAP))
     ae = a * e
-    return ae + c, stack_jac(e, -X[0] * ae, np.ones_like(e))
+    return ae + c, (e, -X[0] * ae, np.ones(1))
 
 
 def _exponential_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:

@@ -24,9 +24,27 @@ def test_fn_jac_agrees_with_fn_and_jac(name):
     rng = np.random.default_rng(0)
     theta = np.clip(rng.uniform(0.1, 2.0, size=(6, law.n_params)), lo + 1e-3, np.minimum(hi, 5))
     for th in (theta[0], theta):
-        f, J = law.fn_jac(X, th)
+        f, cols = law.fn_jac(X, th)
+        assert len(cols) == law.n_params
+        J = np.stack(np.broadcast_arrays(f, *cols)[1:], axis=-1)
         np.testing.assert_array_equal(f, law.fn(X, th))  # exactly: the solver mixes both
         np.testing.assert_allclose(J, law.jac(X, th), rtol=1e-13, atol=1e-300)  # subnormals
+
+
+@pytest.mark.parametrize("loss", ["l2", "huber"])
+@pytest.mark.parametrize("fixed,tie", [({}, {}), ({"c": 1.0}, {}), ({}, {"b": "a"})])
+def test_parameter_major_jacobian_matches_the_plain_one(loss, fixed, tie):
+    # the solver's (q, B, n) layout, with the chain rule for fixed, tied and log parameters
+    law = sl.get_law("power_offset")
+    x = np.logspace(3, 7, 30)
+    y = 30 * x**-0.3 + 1.0
+    obj = Objective(ParamMap.build(law, fixed=fixed, tie=tie), x[None, :], y, np.ones(30),
+                    loss=loss)
+    U = obj.pmap.u(np.array([[20.0, 0.25, 0.8], [40.0, 0.35, 1.2]]))
+    r, f, Jq = obj.residuals_model_jacq(U)
+    np.testing.assert_allclose(np.moveaxis(Jq, 0, -1), obj.jac(U), rtol=1e-12)
+    np.testing.assert_allclose(obj.jacq(U, f), Jq, rtol=1e-12)
+    np.testing.assert_allclose(r, obj.residuals(U), rtol=1e-12)
 
 
 def objective(noise: float = 0.01, seed: int = 0) -> Objective:
@@ -67,3 +85,65 @@ def test_each_resample_is_solved_to_its_own_optimum():
         alone = Objective(obj.pmap, obj.X, obj.target, counts[k])
         ref = point_fit(alone)
         assert alone.value(U[k]) == pytest.approx(ref.cost, rel=1e-7)
+
+
+@pytest.mark.parametrize("law_name", ["power_offset", "sigmoid", "mmf"])
+def test_bootstrap_resamples_reach_their_own_optimum(law_name):
+    # The bootstrap path: one shared first step from the point fit, then per-resample LM;
+    # each resample must end at the optimum of its own count-weighted problem.
+    from scalinglab.fitting.uncertainty import bootstrap
+
+    law = sl.get_law(law_name)
+    x = np.logspace(2, 6, 60)
+    lo, hi = law.bounds
+    theta = {"power_offset": [30.0, 0.3, 1.0], "sigmoid": [0.1, 0.9, 2.0, 1e4],
+             "mmf": [3.0, 1e4, 0.5, 1.0]}[law_name]
+    y = law.fn(x[None, :], np.array(theta)) * np.exp(np.random.default_rng(2).normal(0, 0.02, 60))
+    obj = Objective(ParamMap.build(law), x[None, :], y, np.ones(60))
+    best = point_fit(obj)
+    rng = np.random.default_rng(0)
+    draws = rng.integers(0, 60, size=(64, 60))
+    counts = np.stack([np.bincount(d, minlength=60) for d in draws]).astype(float)
+    U, ok = batched_lm(obj, best.u, counts, tol=1e-7, lam0=1e-6)
+    assert ok.all()
+    for k in range(0, 64, 16):
+        alone = Objective(obj.pmap, obj.X, obj.target, counts[k])
+        ref = point_fit(alone, extra_starts=[obj.pmap.theta(best.u)])
+        assert alone.value(U[k]) <= ref.cost * (1 + 1e-5)
+    samples, failed = bootstrap(obj, best.u, 64, seed=0)
+    assert failed == 0 and samples.shape == (64, obj.pmap.q)
+
+
+@pytest.mark.parametrize("law_name", ["power", "power_offset", "exponential"])
+def test_warm_refit_of_a_nearby_range_reaches_the_multistart_optimum(law_name):
+    # The widget's brush path: refit a moved range from the previous fit only.
+    rng = np.random.default_rng(0)
+    D = np.logspace(6, 11, 200)
+    df = {"D": D, "loss": 1.69 + 406.4 * D**-0.34 * np.exp(rng.normal(0.0, 0.02, D.size))}
+    prev = sl.fit(df, x="D", y="loss", law=law_name, fit_range=(1e6, 1e10), ci=None)
+    kw = dict(x="D", y="loss", law=law_name, fit_range=(1.3e6, 2e10), ci=None)
+    cold = sl.fit(df, **kw)
+    warm = sl.fit(df, **kw, starts=[prev.params], multistart=False)
+    assert warm.metrics["objective"] <= cold.metrics["objective"] * (1 + 1e-9)
+    for k, v in cold.params.items():
+        assert warm.params[k] == pytest.approx(v, rel=1e-4, abs=1e-9)
+
+
+def test_bootstrap_uses_newton_steps_only_where_they_apply():
+    from scalinglab.fitting.solver import _curvature
+
+    obj = objective()
+    u = point_fit(obj).u
+    curv = _curvature(obj, u)
+    assert curv is not None and curv.shape == (obj.pmap.q ** 2, obj.target.size)
+    # symmetric in the two derivatives, and equal to differences of the Jacobian
+    q = obj.pmap.q
+    T = curv.reshape(q, q, -1)
+    np.testing.assert_allclose(T, T.swapaxes(0, 1))
+    h = 1e-6
+    up = u.copy()
+    up[1] += h
+    num = (obj.jac(up) - obj.jac(u)) / h  # (n, q): d J / d u_1
+    np.testing.assert_allclose(T[:, 1].T, num, rtol=1e-3, atol=1e-6)
+    huber = Objective(obj.pmap, obj.X, obj.target, obj.weights, loss="huber")
+    assert _curvature(huber, u) is None

@@ -19,6 +19,7 @@ import numpy as np
 
 from scalinglab.errors import ScalingLabError, ScalingLabWarning
 from scalinglab.fitting import uncertainty
+from scalinglab.fitting.blas import single_threaded
 from scalinglab.fitting.data import Prepared, as_frame, prepare
 from scalinglab.fitting.objective import Objective, ParamMap
 from scalinglab.fitting.result import FitResult, GroupFit
@@ -49,6 +50,7 @@ def fit(
     higher_is_better: bool | None = None,
     ceiling: float | None = None,
     starts: Sequence[Mapping[str, float]] | None = None,
+    multistart: bool = True,
 ) -> FitResult | GroupFit:
     """Fit ``law`` to ``y`` against ``x`` in ``data`` and return a `FitResult`.
 
@@ -72,6 +74,9 @@ def fit(
     higher_is_better, ceiling : for accuracy-like metrics; detected from the column name and
         the values (a 0–100 scale is taken as percent) when not given.
     starts : extra starting points (dicts of parameter values) for the multi-start solver.
+    multistart : False tries only the law's data-driven starts and ``starts``, without the
+        jittered copies: a quicker refit when ``starts`` holds a fit of nearby data (the
+        widgets use it while a brush is dragged, then refit in full when it rests).
     """
     law = get_law(law)
     if not 0 < level < 1:
@@ -82,7 +87,7 @@ def fit(
                    weights=weights, higher_is_better=higher_is_better, ceiling=ceiling)
     return fit_prepared(prep, law, loss=loss, delta=delta, asymmetry=asymmetry, space=space,
                         ci=ci, n_boot=n_boot, level=level, seed=seed, fixed=fixed, tie=tie,
-                        starts=starts)
+                        starts=starts, multistart=multistart)
 
 
 def fit_prepared(
@@ -90,17 +95,21 @@ def fit_prepared(
     space: str = "log", ci: str | None = "bootstrap", n_boot: int = 1000, level: float = 0.95,
     seed: int = 0, fixed: Mapping[str, float] | None = None, tie: Mapping[str, str] | None = None,
     starts: Sequence[Mapping[str, float]] | None = None, fit_range: Any = "from-prep",
+    multistart: bool = True,
 ) -> FitResult:
     """Fit an already validated table (the widget reuses one `Prepared` across laws)."""
     pmap = ParamMap.build(law, fixed=fixed, tie=tie)
     m = prep.in_range & (prep.weights > 0)
     obj = Objective(pmap, prep.X[:, m], prep.target[m], prep.weights[m], space=space, loss=loss,
                     delta=delta, asymmetry=asymmetry)
-    extra = [law.theta({**dict(zip(law.param_names, law.init(obj.X, obj.target)[0],
-                                   strict=True)), **s}) for s in (starts or [])]
-    pf = point_fit(obj, extra_starts=extra, seed=seed)
+    extra = []
+    if starts:
+        base = dict(zip(law.param_names, law.init(obj.X, obj.target)[0], strict=True))
+        extra = [law.theta({**base, **s}) for s in starts]
+    with single_threaded():
+        pf = point_fit(obj, extra_starts=extra, seed=seed, multistart=multistart)
+        unc = uncertainty.build(obj, pf.u, ci, n_boot, seed)
     theta = pmap.theta(pf.u)
-    unc = uncertainty.build(obj, pf.u, ci, n_boot, seed)
     params = {n: float(v) for n, v in zip(law.param_names, theta, strict=True)}
 
     warn_msgs = []

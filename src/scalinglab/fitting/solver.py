@@ -41,8 +41,9 @@ class PointFit:
     message: str
 
 
-def _starts(obj: Objective, extra: list[np.ndarray] | None, seed: int) -> np.ndarray:
-    """Candidate starts in u: the law's init, jittered copies, and any extra guesses."""
+def _starts(obj: Objective, extra: list[np.ndarray] | None, seed: int,
+            n_jitter: int = 12) -> np.ndarray:
+    """Candidate starts in u: the law's init, ``n_jitter`` jittered copies, any extra guesses."""
     fit_X, fit_t = obj.X, obj.target
     with np.errstate(all="ignore"):
         try:
@@ -58,13 +59,18 @@ def _starts(obj: Objective, extra: list[np.ndarray] | None, seed: int) -> np.nda
         raise ScalingLabError(f"law {obj.law.name!r} found no finite starting point for this data")
     U = np.array(U)
     rng = np.random.default_rng(seed)
-    jitter = U[rng.integers(0, len(U), size=12)] + rng.normal(0, 0.3, size=(12, U.shape[1])) * (
+    jitter = U[rng.integers(0, len(U), size=n_jitter)] + rng.normal(
+        0, 0.3, size=(n_jitter, U.shape[1])) * (
         np.where(obj.pmap.log, 1.0, np.maximum(np.abs(U[0]), 0.1))
     )
+    return _inside(obj, np.vstack([U, jitter]))
+
+
+def _inside(obj: Objective, U: np.ndarray) -> np.ndarray:
+    """Starts moved just inside the bounds (a start on a bound can stall there)."""
     lo, hi = obj.pmap.bounds_u()
-    allU = np.vstack([U, jitter])
     span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-    return np.clip(allU, lo + 1e-6 * span, hi - 1e-6 * span)
+    return np.clip(U, lo + 1e-6 * span, hi - 1e-6 * span)
 
 
 def _lsq(obj: Objective, u0: np.ndarray, tight: bool) -> tuple[np.ndarray, int]:
@@ -98,24 +104,41 @@ def _lsq(obj: Objective, u0: np.ndarray, tight: bool) -> tuple[np.ndarray, int]:
 
 
 def point_fit(
-    obj: Objective, n_polish: int = 2, extra_starts: list[np.ndarray] | None = None, seed: int = 0
+    obj: Objective, n_polish: int = 2, extra_starts: list[np.ndarray] | None = None, seed: int = 0,
+    multistart: bool = True,
 ) -> PointFit:
     """Multi-start fit: all starts descend together (`batched_lm`), the best few are polished
-    by scipy's ``least_squares`` to tight tolerances, and the lowest objective wins."""
-    U0 = _starts(obj, extra_starts, seed)
-    # The batch only has to sort the starts into basins; the polish finishes the best ones.
-    U, ok = batched_lm(obj, U0, None, max_iter=40, tol=1e-9)
+    by scipy's ``least_squares`` to tight tolerances, and the lowest objective wins.
+
+    ``multistart=False``: a warm start. With ``extra_starts`` (e.g. the fit of nearby data)
+    only those are tried, and Levenberg–Marquardt alone takes them to a tight tolerance; the
+    quick refit of a widget's brush drag. Without them, the law's data-driven starts (no
+    jittered copies)."""
+    warm = not multistart and bool(extra_starts)
+    if warm:
+        U0 = _inside(obj, np.array([obj.pmap.u(np.asarray(c, dtype=float))
+                                    for c in extra_starts or []]))
+        U, ok = batched_lm(obj, U0, None, max_iter=100, tol=1e-12)
+        n_polish = 0
+    else:
+        U0 = _starts(obj, extra_starts, seed, n_jitter=12 if multistart else 0)
+        # The batch only has to sort the starts into basins; the polish finishes the best.
+        U, ok = batched_lm(obj, U0, None, max_iter=40, tol=1e-9)
     scores = np.where(ok, obj.value(U), np.inf)
     order = np.argsort(scores)
-    picked: list[np.ndarray] = []
-    for i in order:
-        if len(picked) >= n_polish or not np.isfinite(scores[i]):
-            break
-        if picked and scores[i] > 1.5 * scores[order[0]] + 1e-300:
-            break  # a runner-up far behind the best basin is not worth a polish
-        if all(np.max(np.abs(U[i] - p)) > 1e-4 * (1 + np.max(np.abs(p))) for p in picked):
-            picked.append(U[i])
     best_u, best_cost, nfev = None, np.inf, 0
+    picked: list[np.ndarray] = []
+    if n_polish == 0:
+        if np.isfinite(scores[order[0]]):
+            best_u, best_cost = U[order[0]], float(scores[order[0]])
+    else:
+        for i in order:
+            if len(picked) >= n_polish or not np.isfinite(scores[i]):
+                break
+            if picked and scores[i] > 1.5 * scores[order[0]] + 1e-300:
+                break  # a runner-up far behind the best basin is not worth a polish
+            if all(np.max(np.abs(U[i] - p)) > 1e-4 * (1 + np.max(np.abs(p))) for p in picked):
+                picked.append(U[i])
     for u0 in picked:
         u, n = _lsq(obj, u0, tight=True)
         nfev += n
@@ -143,82 +166,257 @@ def point_fit(
 
 def batched_lm(
     obj: Objective, u0: np.ndarray, counts: np.ndarray | None, max_iter: int = 60,
-    tol: float = 1e-10, lam0: float = 1e-3,
+    tol: float = 1e-10, lam0: float = 1e-3, atol: float = 0.0, chunk: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Solve B problems at once: B starts (``u0`` of shape (B, q)) on the same data, and/or
     B count-weighted resamples (``counts`` (B, n)) from one start ``u0`` (q,).
-    Returns (U (B, q), finite (B,)). A trial step whose cost overflows is simply rejected."""
+
+    A problem stops when the next step is predicted to lower its cost by less than ``tol``
+    relative or ``atol`` absolute, or a step gains less than that. ``chunk``: solve at most
+    this many problems at a time (arrays that stay in the CPU cache are several times
+    faster). Returns (U (B, q), finite (B,)). A trial step whose cost overflows is simply
+    rejected."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return _batched_lm(obj, u0, counts, max_iter, tol, lam0)
+        return _batched_lm(obj, u0, counts, max_iter, tol, lam0, atol, chunk)
+
+
+def _normal_equations(Jq: np.ndarray, W: np.ndarray, r: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """A = JᵀWJ (b, q, q) and g = JᵀWr (b, q) from a parameter-major Jacobian (q, b, n)."""
+    q = Jq.shape[0]
+    A = np.empty((Jq.shape[1], q, q))
+    g = np.empty((Jq.shape[1], q))
+    for i in range(q):
+        JW = Jq[i] * W
+        g[:, i] = np.einsum("bn,bn->b", JW, r)
+        for j in range(i, q):
+            A[:, i, j] = np.einsum("bn,bn->b", JW, Jq[j])
+            A[:, j, i] = A[:, i, j]
+    return A, g
+
+
+def _lm_step(A: np.ndarray, g: np.ndarray, lam: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """The damped Gauss–Newton step and the decrease of the cost it predicts."""
+    q = A.shape[-1]
+    diag = np.einsum("bpp->bp", A)
+    Ad = A + (lam[:, None] * np.maximum(diag, 1e-12))[:, :, None] * np.eye(q)
+    try:
+        step = -np.linalg.solve(Ad, g[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        step = -(np.linalg.pinv(Ad) @ g[..., None])[..., 0]
+    pred = -(np.einsum("bq,bq->b", g, step) + 0.5 * np.einsum("bq,bqk,bk->b", step, A, step))
+    return step, pred
 
 
 def _batched_lm(
     obj: Objective, u0: np.ndarray, counts: np.ndarray | None, max_iter: int, tol: float,
-    lam0: float,
+    lam0: float, atol: float, chunk: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     u0 = np.asarray(u0, dtype=float)
     B = counts.shape[0] if counts is not None else u0.shape[0]
     q = u0.shape[-1]
-    n = obj.target.shape[0]
-    if counts is None:
-        counts = np.ones((B, n))
     lo, hi = obj.pmap.bounds_u()
+    if counts is None:
+        counts = np.ones((B, obj.target.shape[0]))
+    chunk = chunk or B
     U = np.array(np.broadcast_to(u0, (B, q)))
+    ok = np.zeros(B, dtype=bool)
+    start = None
+    if u0.ndim == 1:
+        # Every problem starts at the same point (the bootstrap: resamples warm-started at the
+        # point fit), so the first step needs no per-problem evaluation: r and J at u0 are
+        # computed once, and the normal equations of problem b are count-weighted sums over
+        # the points, i.e. two small matrix products for all B at once.
+        start = _SharedStart.at(obj, u0, counts, lam0)
+    if chunk >= B:
+        return _lm_loop(obj, U, counts, start, max_iter, tol, lam0, atol, lo, hi)[:2]
+    # In chunks, most problems settle within a few iterations; the few that do not (far-out
+    # resamples of a misspecified law) are gathered from every chunk and finished together,
+    # rather than each chunk paying the per-iteration overhead for one or two of them.
+    first_iters = min(max_iter, 4)
+    running = np.zeros(B, dtype=bool)
+    for i in range(0, B, chunk):
+        sl = slice(i, i + chunk)
+        U[sl], ok[sl], running[sl] = _lm_loop(obj, U[sl], counts[sl], start and start.rows(sl),
+                                              first_iters, tol, lam0, atol, lo, hi)
+    rest = np.flatnonzero(running)
+    if rest.size and max_iter > first_iters:
+        curv = start.curvature if start is not None else None
+        U[rest], ok[rest], _ = _lm_loop(obj, U[rest], counts[rest], None,
+                                        max_iter - first_iters, tol, lam0, atol, lo, hi,
+                                        curvature=curv)
+    return U, ok
+
+
+@dataclass
+class _SharedStart:
+    """B count-weighted problems that start at one point u0: their first (Newton) step, its
+    predicted gain and their costs at u0 (each (B, ...)), and what they share: r, f, J at u0
+    and the residuals' curvature."""
+
+    step: np.ndarray
+    pred: np.ndarray
+    cost: np.ndarray
+    r0: np.ndarray
+    f0: np.ndarray
+    J0: np.ndarray
+    curvature: np.ndarray | None
+
+    @classmethod
+    def at(cls, obj: Objective, u0: np.ndarray, counts: np.ndarray, lam0: float
+           ) -> _SharedStart:
+        q = u0.shape[0]
+        sw = np.sqrt(obj.weights)
+        r0, f0, J0 = obj.residuals_model_jacq(u0)  # (n,), (n,), (q, n)
+        w0 = obj.weights * (obj.irls_weight(r0 * sw) if obj.loss != "l2" else 1.0)
+        P = (J0[:, None, :] * J0[None, :, :] * w0).reshape(q * q, -1)
+        A = (counts @ P.T).reshape(-1, q, q)
+        curv = _curvature(obj, u0)
+        if curv is not None:
+            A = _with_curvature(A, (counts @ (curv * (w0 * r0)).T).reshape(-1, q, q))
+        g = counts @ (J0 * (w0 * r0)).T
+        cost = counts @ obj.rho(r0 * sw)
+        step, pred = _lm_step(A, g, np.full(counts.shape[0], lam0))
+        return cls(step, pred, cost, r0, f0, J0, curv)
+
+    def rows(self, sl: slice) -> _SharedStart:
+        return _SharedStart(self.step[sl], self.pred[sl], self.cost[sl], self.r0, self.f0,
+                            self.J0, self.curvature)
+
+
+def _curvature(obj: Objective, u0: np.ndarray) -> np.ndarray | None:
+    """∂²r_i/∂u_j∂u_k at u0 as (q·q, n): central differences of the analytic Jacobian.
+
+    With it the bootstrap takes Newton steps (JᵀWJ + Σ w·r·∇²r) instead of Gauss–Newton
+    ones. They matter for a misspecified law, whose large residuals make Gauss–Newton
+    converge only linearly (e.g. the exponential on power-law data: 10+ iterations instead of
+    2–3). None for the Huber loss (its IRLS weights are not a Hessian), for a law without an
+    analytic Jacobian, or where the differences are not finite."""
+    if obj.loss == "huber" or (obj.law.jac is None and obj.law.fn_jac is None):
+        return None
+    q, n = u0.shape[0], obj.target.shape[0]
+    h = 1e-5 * np.maximum(1.0, np.abs(u0))
+    pm = np.repeat(u0[None, :], 2 * q, axis=0)
+    pm[np.arange(q), np.arange(q)] += h
+    pm[q + np.arange(q), np.arange(q)] -= h
+    Jpm = obj.residuals_model_jacq(pm)[2]  # (q, 2q, n)
+    T = (Jpm[:, :q] - Jpm[:, q:]) / (2 * h[None, :, None])  # T[j, k] = ∂J_j/∂u_k
+    T = 0.5 * (T + T.swapaxes(0, 1))
+    return T.reshape(q * q, n) if np.all(np.isfinite(T)) else None
+
+
+def _with_curvature(A: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """Newton matrices A + S where they are positive definite, else the Gauss–Newton A."""
+    H = A + S
+    scale = np.maximum(np.einsum("bpp->b", A), 1e-300)
+    pd = np.all(np.linalg.eigvalsh(H) > 1e-10 * scale[:, None], axis=1)
+    return np.where(pd[:, None, None], H, A)
+
+
+def _lm_loop(
+    obj: Objective, U: np.ndarray, counts: np.ndarray, start: _SharedStart | None,
+    max_iter: int, tol: float, lam0: float, atol: float, lo: np.ndarray, hi: np.ndarray,
+    curvature: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Levenberg–Marquardt on B problems at once, from U (B, q). With a shared ``start`` its
+    step replaces the first iteration, and its curvature (or ``curvature``) turns the later
+    steps into Newton steps. Returns (U, finite, still running after max_iter)."""
+    B, q = U.shape
+    n = obj.target.shape[0]
+    U = U.copy()
     w_user = obj.weights[None, :] * counts
-    sw = np.sqrt(obj.weights)[None, :]
+    sw = np.sqrt(obj.weights)
     lam = np.full(B, lam0)
     active = np.ones(B, dtype=bool)
-    r, f, J = obj.residuals_model_jac(U)
-    cost = (obj.rho(r * sw) * counts).sum(axis=1)
-    eye = np.eye(q)
     robust = obj.loss != "l2"
     joint = obj.law.fn_jac is not None  # trial points come with their Jacobian
+    curv = start.curvature if start is not None else curvature
+    if start is not None:
+        step, pred, cost = start.step, start.pred, start.cost.copy()
+        r0, f0, J0 = start.r0, start.f0, start.J0
+        active[pred <= np.maximum(tol * cost, atol)] = False
+        idx = np.flatnonzero(active)
+        Un = np.clip(U[idx] + step[idx], lo, hi)
+        if joint:
+            rn, fn, Jn = obj.residuals_model_jacq(Un)
+        else:
+            rn, fn = obj.residuals_and_model(Un)
+        cn = (obj.rho(rn * sw) * (counts if idx.size == B else counts[idx])).sum(axis=1)
+        better = np.isfinite(cn) & (cn <= cost[idx])
+        drop = cost[idx] - cn
+        small_gain = better & ((drop < tol * cost[idx]) | (drop < atol))
+        # Current state of every problem: the trial where it lowered the cost, else u0.
+        acc = idx[better]
+        U[acc], cost[acc] = Un[better], cn[better]
+        if acc.size == B:  # the usual case: every trial was taken, no copies
+            r, f = rn, fn
+            if joint:
+                J = Jn
+        else:
+            r = np.empty((B, n))
+            f = np.empty((B, n))
+            r[:], f[:] = r0, f0
+            r[acc], f[acc] = rn[better], fn[better]
+            if joint:
+                J = np.empty((q, B, n))
+                J[:] = J0[:, None, :]
+                J[:, acc] = Jn[:, better]
+        lam[idx] = np.where(better, np.maximum(lam[idx] * 0.3, 1e-12), lam[idx] * 10.0)
+        active[idx[small_gain]] = False
+    elif joint:
+        r, f, J = obj.residuals_model_jacq(U)
+        cost = (obj.rho(r * sw) * counts).sum(axis=1)
+    else:
+        r, f = obj.residuals_and_model(U)
+        cost = (obj.rho(r * sw) * counts).sum(axis=1)
     for _ in range(max_iter):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
         # While every problem is active, slices are views: no copies of (B, n) arrays.
         sel: slice | np.ndarray = slice(None) if idx.size == B else idx
-        Ua, ra, ca = U[sel], r[sel], counts[sel]
-        Ja = J[sel] if joint else obj.jac(Ua, f=f[sel])  # (b, n, q)
+        Ua, ra = U[sel], r[sel]
+        # The Jacobian at each current point: kept from the trial that found it (a law with a
+        # joint value+Jacobian), else computed here for the problems still running.
+        Ja = J[:, sel] if joint else obj.jacq(Ua, f[sel])  # (q, b, n)
         W = w_user[sel] * obj.irls_weight(ra * sw) if robust else w_user[sel]
-        JWt = np.swapaxes(Ja * W[:, :, None], 1, 2)  # (b, q, n)
-        A = JWt @ Ja
-        gvec = (JWt @ ra[:, :, None])[..., 0]
-        diag = np.einsum("bpp->bp", A)
-        Ad = A + (lam[idx, None] * np.maximum(diag, 1e-12))[:, :, None] * eye
-        try:
-            step = -np.linalg.solve(Ad, gvec[..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            step = -(np.linalg.pinv(Ad) @ gvec[..., None])[..., 0]
-        # Converged where the model predicts a relative decrease below tol: no trial needed.
-        pred = -(np.einsum("bq,bq->b", gvec, step)
-                 + 0.5 * np.einsum("bq,bqk,bk->b", step, A, step))
-        settled = pred <= tol * np.maximum(cost[idx], 1e-300)
+        A, g = _normal_equations(Ja, W, ra)
+        if curv is not None:
+            A = _with_curvature(A, ((W * ra) @ curv.T).reshape(-1, q, q))
+        step, pred = _lm_step(A, g, lam[idx])
+        # Converged where the model predicts a small decrease: no trial needed.
+        settled = pred <= np.maximum(tol * cost[idx], atol)
         if settled.any():
             active[idx[settled]] = False
             keep = ~settled
             idx, step, Ua = idx[keep], step[keep], Ua[keep]
             if idx.size == 0:
                 break
-            ca = counts[idx]
         Un = np.clip(Ua + step, lo, hi)
         if joint:
-            rn, fn, Jn = obj.residuals_model_jac(Un)
+            rn, fn, Jn = obj.residuals_model_jacq(Un)
         else:
             rn, fn = obj.residuals_and_model(Un)
-        cn = (obj.rho(rn * sw) * ca).sum(axis=1)
+        cn = (obj.rho(rn * sw) * (counts if idx.size == B else counts[idx])).sum(axis=1)
         better = np.isfinite(cn) & (cn <= cost[idx])
-        gain = np.where(better, (cost[idx] - cn) / np.maximum(cost[idx], 1e-300), 0.0)
+        drop = cost[idx] - cn
+        small_gain = better & ((drop < tol * cost[idx]) | (drop < atol))
         acc = idx[better]
-        U[acc], r[acc], f[acc], cost[acc] = Un[better], rn[better], fn[better], cn[better]
-        if joint:
-            J[acc] = Jn[better]
+        U[acc], cost[acc] = Un[better], cn[better]
+        if acc.size == B:  # every problem took its step: swap in the new arrays, no copies
+            r, f = rn, fn
+            if joint:
+                J = Jn
+        else:
+            r[acc], f[acc] = rn[better], fn[better]
+            if joint:
+                J[:, acc] = Jn[:, better]
         lam[idx] = np.where(better, np.maximum(lam[idx] * 0.3, 1e-12), lam[idx] * 10.0)
         small_step = np.max(np.abs(step), axis=1) < 1e-10 * (1 + np.max(np.abs(Ua), axis=1))
-        done = (better & (gain < tol)) | small_step | (lam[idx] > 1e12)
+        done = small_gain | small_step | (lam[idx] > 1e12)
         active[idx[done]] = False
     # A problem still active after max_iter, or whose damping blew up, sits where no step
     # lowers its cost: its last accepted point stands. Only non-finite ones are failures.
     converged = np.isfinite(cost) & np.all(np.isfinite(U), axis=1)
-    return U, converged
+    return U, converged, active

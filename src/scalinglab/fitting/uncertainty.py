@@ -64,10 +64,20 @@ def delta_cov(obj: Objective, u: np.ndarray, s: float) -> np.ndarray:
     return s * s * inv
 
 
+# Each resample is solved until its remaining step is below this many standard errors (in
+# the metric of JᵀWJ): far below the Monte Carlo error of a 2.5% quantile of 1,000 resamples
+# (~0.09 SE), and it stops the slow, linear convergence of a misspecified law early.
+BOOT_SE_TOL = 0.02
+
+
 def bootstrap(
-    obj: Objective, u: np.ndarray, n_boot: int, seed: int
+    obj: Objective, u: np.ndarray, n_boot: int, seed: int, resid_sd: float | None = None
 ) -> tuple[np.ndarray, int]:
-    """Case-resampling bootstrap over the fitted points; returns (samples_u, n_failed)."""
+    """Case-resampling bootstrap over the fitted points; returns (samples_u, n_failed).
+
+    ``resid_sd``: the point fit's residual scale s (computed if not given). A resample stops
+    when its next step would lower its cost by less than ½(0.02·s)², i.e. move it by less
+    than 0.02 standard errors."""
     if n_boot < 50:
         raise ScalingLabError(f"n_boot={n_boot} is too few for percentile intervals: use >= 50")
     rng = np.random.default_rng(seed)
@@ -77,8 +87,17 @@ def bootstrap(
     draws = rng.integers(0, n, size=(n_boot, n)) + (np.arange(n_boot) * n)[:, None]
     counts = np.bincount(draws.ravel(), minlength=n_boot * n).reshape(n_boot, n).astype(float)
     # Warm-started at the full-data optimum, each resample is a few Gauss-Newton steps from
-    # its own; a relative cost gain below 1e-7 moves the parameters far less than their spread.
-    U, ok = batched_lm(obj, u, counts, tol=1e-7, lam0=1e-6)
+    # its own (see BOOT_SE_TOL for when it stops).
+    # Solved in chunks of about 20,000 (resample, point) pairs: each chunk's arrays stay in
+    # the CPU cache, which makes the whole bootstrap 2-3x faster than one (n_boot, n) batch.
+    chunk = max(32, 20_000 // max(n, 1))
+    if resid_sd is None:
+        resid_sd = residual_scale(obj, u)[1]
+    atol = 0.5 * (BOOT_SE_TOL * resid_sd) ** 2
+    # 25 iterations take all but the odd far-out resample of a misspecified law to its optimum
+    # (most need 1-3); a straggler keeps its last, lower-cost point.
+    U, ok = batched_lm(obj, u, counts, max_iter=25, tol=1e-12, lam0=1e-6, atol=atol,
+                       chunk=chunk)
     return U[ok], int((~ok).sum())
 
 
@@ -92,7 +111,7 @@ def build(
     if method == "delta":
         unc.cov_u = delta_cov(obj, u, s)
     elif method == "bootstrap":
-        unc.samples_u, unc.n_failed = bootstrap(obj, u, n_boot, seed)
+        unc.samples_u, unc.n_failed = bootstrap(obj, u, n_boot, seed, resid_sd=s)
         if unc.samples_u.shape[0] < 0.9 * n_boot:
             raise ScalingLabError(
                 f"{unc.n_failed} of {n_boot} bootstrap refits failed: the law is poorly "

@@ -95,7 +95,6 @@ def test_bootstrap_resamples_reach_their_own_optimum(law_name):
 
     law = sl.get_law(law_name)
     x = np.logspace(2, 6, 60)
-    lo, hi = law.bounds
     theta = {"power_offset": [30.0, 0.3, 1.0], "sigmoid": [0.1, 0.9, 2.0, 1e4],
              "mmf": [3.0, 1e4, 0.5, 1.0]}[law_name]
     y = law.fn(x[None, :], np.array(theta)) * np.exp(np.random.default_rng(2).normal(0, 0.02, 60))

@@ -4,8 +4,8 @@
  */
 import * as vega from "vega";
 import embed from "vega-embed";
-import { applyChartData, datasetNames, specWithBrush, specWithData, specWithSignals } from "./spec";
-import type { ChartData, Spec, ViewLike } from "./spec";
+import { applyChartData, datasetNames, newViewCache, specWithBrush, specWithData, specWithSignals } from "./spec";
+import type { ChartData, Spec, ViewCache, ViewLike } from "./spec";
 import { readTheme, vegaConfig } from "./theme";
 
 export { vega };
@@ -13,6 +13,8 @@ export { vega };
 export interface EmbeddedChart {
   view: vega.View;
   datasets: string[];
+  /** What the view holds (rows inserted, signals set), so updates send only changes. */
+  cache: ViewCache;
   finalize(): void;
 }
 
@@ -44,11 +46,12 @@ export async function embedChart(
   return {
     view: result.view,
     datasets: datasetNames(full),
+    cache: newViewCache(),
     finalize: () => result.finalize(),
   };
 }
 
-/** Apply new rows and signals to an embedded chart with changesets. */
+/** Apply new rows and signals to an embedded chart with changesets (only what changed). */
 export function updateChart(chart: EmbeddedChart, data: ChartData) {
-  return applyChartData(chart.view as unknown as ViewLike, vega, data, chart.datasets);
+  return applyChartData(chart.view as unknown as ViewLike, vega, data, chart.datasets, chart.cache);
 }

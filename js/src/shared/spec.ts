@@ -29,7 +29,11 @@ export interface ViewLike {
 
 /** Minimal slice of the `vega` module: just `changeset()`. */
 export interface VegaLike {
-  changeset(): { remove(pred: unknown): any; insert(rows: unknown): any };
+  changeset(): {
+    remove(pred: unknown): any;
+    insert(rows: unknown): any;
+    modify(tuple: unknown, field: string, value: unknown): any;
+  };
 }
 
 function clone<T>(value: T): T {
@@ -85,37 +89,119 @@ export function datasetNames(spec: Spec): string[] {
   return Object.keys(spec.datasets ?? {});
 }
 
+/** What must change in a dataset to turn its current rows into new ones. */
+export type RowDiff =
+  | { kind: "same" }
+  | { kind: "modify"; changes: { row: Row; field: string; value: unknown }[] }
+  | { kind: "replace" };
+
 /**
- * Replace the rows of each named dataset with a changeset (remove all, insert new) and set
- * the given signals; resolves once the view has re-rendered. Unknown datasets are skipped
- * (they would make Vega throw) and reported in the result.
+ * Compare the rows a view holds (`old`, the tuples inserted last time) with new ones, row by
+ * row. Same length and same fields, differing only in numbers, booleans or nulls (a refit
+ * moves y, lo, hi; a new fit range flips in_range): "modify" those fields in place, so Vega
+ * keeps its scenegraph items and SVG nodes. Anything else (other row count, fields, or a
+ * changed string such as a law, key or colour, which regroups lines): "replace".
+ */
+export function diffRows(old: readonly Row[] | undefined, rows: readonly Row[]): RowDiff {
+  if (!old || old.length !== rows.length) return { kind: "replace" };
+  const changes: { row: Row; field: string; value: unknown }[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const a = old[i];
+    const b = rows[i];
+    if (a === b) continue;
+    const keys = Object.keys(b);
+    if (Object.keys(a).length !== keys.length) return { kind: "replace" };
+    for (const k of keys) {
+      if (!(k in a)) return { kind: "replace" };
+      const u = a[k];
+      const v = b[k];
+      if (u === v) continue;
+      const plain = (w: unknown) => w === null || typeof w === "number" || typeof w === "boolean";
+      if (!plain(u) || !plain(v)) return { kind: "replace" };
+      changes.push({ row: a, field: k, value: v });
+    }
+  }
+  return changes.length ? { kind: "modify", changes } : { kind: "same" };
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
+  return false;
+}
+
+/**
+ * What an embedded view holds, so the next update sends Vega only what changed: the rows
+ * inserted per dataset (Vega modifies these objects in place) and the signal values set.
+ */
+export interface ViewCache {
+  rows: Map<string, Row[]>;
+  signals: Map<string, unknown>;
+}
+
+export function newViewCache(): ViewCache {
+  return { rows: new Map(), signals: new Map() };
+}
+
+/**
+ * Bring each named dataset to the new rows with one changeset and set the given signals;
+ * resolves once the view has re-rendered. Unknown datasets are skipped (they would make Vega
+ * throw) and reported in the result. With a `cache` (see ViewCache), unchanged datasets and
+ * signals are left alone and datasets whose rows only changed in numbers are modified in
+ * place (see diffRows); without one every dataset is replaced (remove all, insert new).
  */
 export async function applyChartData(
   view: ViewLike,
   vega: VegaLike,
   data: ChartData,
   known: string[],
-): Promise<{ applied: string[]; skipped: string[] }> {
+  cache?: ViewCache,
+): Promise<{ applied: string[]; skipped: string[]; modified: string[]; unchanged: string[] }> {
   const applied: string[] = [];
   const skipped: string[] = [];
-  for (const [name, rows] of Object.entries(data.datasets ?? {})) {
-    if (!known.includes(name)) {
-      skipped.push(name);
-      continue;
+  const modified: string[] = [];
+  const unchanged: string[] = [];
+  const inserted = new Map<string, Row[]>();
+  try {
+    for (const [name, rows] of Object.entries(data.datasets ?? {})) {
+      if (!known.includes(name)) {
+        skipped.push(name);
+        continue;
+      }
+      const diff: RowDiff = cache ? diffRows(cache.rows.get(name), rows) : { kind: "replace" };
+      if (diff.kind === "same") {
+        unchanged.push(name);
+        continue;
+      }
+      const cs = vega.changeset();
+      if (diff.kind === "modify") {
+        for (const c of diff.changes) cs.modify(c.row, c.field, c.value);
+        modified.push(name);
+      } else {
+        cs.remove(() => true).insert(rows);
+        inserted.set(name, rows as Row[]);
+      }
+      view.change(name, cs);
+      applied.push(name);
     }
-    const cs = vega.changeset().remove(() => true).insert(rows);
-    view.change(name, cs);
-    applied.push(name);
-  }
-  for (const [name, value] of Object.entries(data.signals ?? {})) {
-    try {
-      view.signal(name, value);
-    } catch {
-      skipped.push(`signal:${name}`);
+    for (const [name, value] of Object.entries(data.signals ?? {})) {
+      if (cache && cache.signals.has(name) && sameValue(cache.signals.get(name), value)) continue;
+      try {
+        view.signal(name, value);
+        cache?.signals.set(name, value);
+      } catch {
+        skipped.push(`signal:${name}`);
+      }
     }
+    for (const [name, rows] of inserted) cache?.rows.set(name, rows);
+    await view.runAsync();
+  } catch (err) {
+    // the view's state is unknown: the next update replaces everything
+    cache?.rows.clear();
+    cache?.signals.clear();
+    throw err;
   }
-  await view.runAsync();
-  return { applied, skipped };
+  return { applied, skipped, modified, unchanged };
 }
 
 /** Read an interval-brush value ({x: [a, b]} or {}) as a sorted [lo, hi] or null. */

@@ -461,9 +461,23 @@ function render({ model, el }: RenderProps<ExplorerState>) {
     return law.variables.every((v) => names.has(v));
   }
 
+  /**
+   * Every refit re-syncs metric_rows, param_rows, notes, ...; rebuilding DOM that would come
+   * out the same costs style and layout work on the page while the brush is dragged. Each
+   * renderer names what it draws from and is skipped when that is unchanged.
+   */
+  const drawnFrom = new Map<string, string>();
+  function unchanged(part: string, inputs: unknown): boolean {
+    const key = JSON.stringify(inputs);
+    if (drawnFrom.get(part) === key) return true;
+    drawnFrom.set(part, key);
+    return false;
+  }
+
   function renderLaws(): void {
     const active = new Set(g("laws") ?? []);
     const best = new Set((g("metric_rows") ?? []).filter((r) => r.best).map((r) => r.law));
+    if (unchanged("laws", [g("laws"), [...best], g("law_info"), g("export_law"), g("columns")])) return;
     replaceChildren(
       lawBar,
       h("span", { class: "sl-field-label" }, "laws"),
@@ -514,6 +528,7 @@ function render({ model, el }: RenderProps<ExplorerState>) {
   }
 
   function renderTable(): void {
+    if (unchanged("table", [g("param_rows"), g("metric_rows"), g("law_info"), g("level")])) return;
     const colors = new Map((g("law_info") ?? []).map((l) => [l.name, l.color]));
     const params = g("param_rows") ?? [];
     const metrics = g("metric_rows") ?? [];
@@ -574,6 +589,7 @@ function render({ model, el }: RenderProps<ExplorerState>) {
   }
 
   function renderSolutions(): void {
+    if (unchanged("solutions", [g("solutions"), g("law_info"), g("target")])) return;
     const sols = g("solutions") ?? [];
     const colors = new Map((g("law_info") ?? []).map((l) => [l.name, l.color]));
     replaceChildren(
@@ -592,9 +608,12 @@ function render({ model, el }: RenderProps<ExplorerState>) {
 
   function renderNotes(): void {
     const notes = g("notes") ?? [];
-    replaceChildren(notesBox, notes.map((n) => h("li", {}, n)));
-    notesBox.hidden = notes.length === 0;
-    statusLine.textContent = g("status") ?? "";
+    if (!unchanged("notes", notes)) {
+      replaceChildren(notesBox, notes.map((n) => h("li", {}, n)));
+      notesBox.hidden = notes.length === 0;
+    }
+    const status = g("status") ?? "";
+    if (statusLine.textContent !== status) statusLine.textContent = status;
   }
 
   function renderAll(): void {

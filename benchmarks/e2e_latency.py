@@ -248,15 +248,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--drags", type=int, default=40)
     parser.add_argument("--no-write", action="store_true", help="print only")
-    parser.add_argument("--floor-only", action="store_true",
-                        help="only the floor configuration, with its breakdown (implies --no-write)")
+    parser.add_argument("--only", choices=("full", "floor"),
+                        help="end to end for one configuration only, with its breakdown "
+                             "(no kernel timing; implies --no-write)")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
-    if args.floor_only:
-        floor, finfo = measure_end_to_end(args.drags, FLOOR)
-        print(_row("end to end floor: 1 family, delta bands",
-                   percentiles([ms for d in floor for ms in d]), "—", INF))
-        print(breakdown(finfo["samples"]))
+    if args.only:
+        per_drag, only = measure_end_to_end(args.drags, FLOOR if args.only == "floor" else SETUP)
+        print(_row(f"end to end, {args.only}", percentiles([ms for d in per_drag for ms in d]),
+                   "—", INF))
+        print(breakdown(only["samples"]))
         print(f"load {(load_before, os.getloadavg()[0])}")
         return 0
 

@@ -159,6 +159,25 @@ def test_brush_in_a_running_kernel_defers_held_out_scores_until_it_rests() -> No
     asyncio.run(drag())
 
 
+def test_a_drag_refits_warm_and_the_rest_refits_in_full_to_the_same_optimum() -> None:
+    # While the brush moves, each law restarts from its fit of the previous range alone;
+    # when it rests, the full multi-start fit runs. Both reach sl.fit's optimum.
+    async def drag() -> None:
+        w = explorer()
+        brush(w, [1e7, 1e10], 1)
+        brush(w, [2e7, 2e10], 2)
+        dragged = {n: r.metrics["objective"] for n, r in w.results.items()}
+        assert all(r.metrics["n_starts"] == 1 for r in w.results.values())  # warm refits
+        await asyncio.sleep(1.0)
+        for n, r in w.results.items():
+            assert r.metrics["n_starts"] > 1  # the full fit after the rest
+            ref = sl.fit(w.data, x="D", y="loss", law=n, fit_range=(2e7, 2e10), ci=None)
+            assert dragged[n] == pytest.approx(ref.metrics["objective"], rel=1e-8)
+            assert r.metrics["objective"] == pytest.approx(ref.metrics["objective"], rel=1e-8)
+
+    asyncio.run(drag())
+
+
 def test_bad_brush_keeps_state_and_acks() -> None:
     w = explorer()
     brush(w, [1e8, 1e10], 1)

@@ -94,6 +94,8 @@ def _numeric_column(frame: pd.DataFrame, col: str, role: str) -> pd.Series:
             f"no column {col!r} for {role}; the table has columns {[str(c) for c in frame.columns]}"
         )
     raw = frame[col]
+    if raw.dtype.kind == "f":  # the common case, without to_numeric's checks
+        return raw.astype(float)
     if not (pd.api.types.is_numeric_dtype(raw) or raw.dtype == object or
             pd.api.types.is_string_dtype(raw)):
         raise ScalingLabError(f"column {col!r} ({role}) must hold numbers, not {raw.dtype}")
@@ -267,9 +269,8 @@ def prepare(
             "parameters: widen the range or choose a law with fewer parameters"
         )
 
-    out = pd.DataFrame({c: X[i] for i, c in enumerate(x_cols)}, index=index)
-    out[y] = yv
-    out["in_range"] = in_range
+    out = pd.DataFrame({**{c: X[i] for i, c in enumerate(x_cols)}, y: yv, "in_range": in_range},
+                       index=index, copy=False)
     return Prepared(
         X=X, y=yv, target=target, weights=w, in_range=in_range, frame=out, x_cols=x_cols,
         y_col=y, higher_is_better=hib, ceiling=ceiling, flip=flip, range_on=range_var, notes=notes,

@@ -104,7 +104,9 @@ def fit_prepared(
                     delta=delta, asymmetry=asymmetry)
     extra = []
     if starts:
-        base = dict(zip(law.param_names, law.init(obj.X, obj.target)[0], strict=True))
+        base: dict[str, float] = {}
+        if any(set(law.param_names) - set(s) for s in starts):  # fill gaps from the init
+            base = dict(zip(law.param_names, law.init(obj.X, obj.target)[0], strict=True))
         extra = [law.theta({**base, **s}) for s in starts]
     with single_threaded():
         pf = point_fit(obj, extra_starts=extra, seed=seed, multistart=multistart)
@@ -146,7 +148,7 @@ def fit_prepared(
 
 def _range_of(prep: Prepared, m: np.ndarray) -> tuple[float, float]:
     col = prep.range_on
-    v = prep.frame.loc[m, col] if col in prep.frame else prep.X[0, m]
+    v = prep.frame[col].to_numpy()[m] if col in prep.frame else prep.X[0, m]
     return float(np.min(v)), float(np.max(v))
 
 

@@ -127,8 +127,9 @@ class FitResult:
                     f"this law takes {len(self.x)} variables: pass a DataFrame or dict with "
                     f"columns {self.x}"
                 )
-            frame = pd.DataFrame({self.x[0]: np.atleast_1d(np.asarray(x_new, dtype=float))})
-        X = frame[self.x].to_numpy(dtype=float).T
+            frame = pd.DataFrame({self.x[0]: np.atleast_1d(np.asarray(x_new, dtype=float))},
+                                 copy=False)
+        X = np.vstack([frame[c].to_numpy(dtype=float) for c in self.x])
         if not np.all(np.isfinite(X)):
             raise ScalingLabError("x_new contains NaN or infinite values")
         if self.law.needs_positive_x and (X <= 0).any():
@@ -157,13 +158,10 @@ class FitResult:
             seed=self.settings["seed"] if seed is None else seed,
         )
         y, lo, hi = self._to_user(center), self._to_user(lo), self._to_user(hi)
-        out = frame.copy()
-        out["y"] = y
-        out["lo"] = np.minimum(lo, hi)
-        out["hi"] = np.maximum(lo, hi)
-        out["kind"] = kind
-        out["level"] = level
-        return out
+        cols = {c: frame[c].to_numpy() for c in frame.columns}
+        cols.update(y=y, lo=np.minimum(lo, hi), hi=np.maximum(lo, hi),
+                    kind=np.full(len(y), kind, dtype=object), level=np.full(len(y), level))
+        return pd.DataFrame(cols, copy=False)
 
     def param_ci(self, level: float | None = None) -> pd.DataFrame:
         """Parameter table: param, estimate, lo, hi, method (and level)."""

@@ -198,9 +198,9 @@ def _normal_equations(Jq: np.ndarray, W: np.ndarray, r: np.ndarray
 def _lm_step(A: np.ndarray, g: np.ndarray, lam: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray]:
     """The damped Gauss–Newton step and the decrease of the cost it predicts."""
-    q = A.shape[-1]
-    diag = np.einsum("bpp->bp", A)
-    Ad = A + (lam[:, None] * np.maximum(diag, 1e-12))[:, :, None] * np.eye(q)
+    Ad = A.copy()
+    diag = np.einsum("bpp->bp", Ad)  # a writable view of the diagonals
+    diag += lam[:, None] * np.maximum(np.einsum("bpp->bp", A), 1e-12)
     try:
         step = -np.linalg.solve(Ad, g[..., None])[..., 0]
     except np.linalg.LinAlgError:

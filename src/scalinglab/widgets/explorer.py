@@ -564,7 +564,7 @@ class LawExplorer(anywidget.AnyWidget):
             warnings.simplefilter("always")
             for s in series:
                 sub = work if s is None else work[work[SERIES_COL] == s]
-                cmp = self._compare(sub, single, [self.x], kw, fast)
+                cmp = self._compare(sub, single, [self.x], kw, fast, series=s)
                 for n in single:
                     if n in cmp[0]:
                         per_series[n][s] = cmp[0][n]
@@ -575,7 +575,7 @@ class LawExplorer(anywidget.AnyWidget):
                     messages.append(cmp[3])
             for n in multi:
                 cols = self._variables_for(n)
-                cmp = self._compare(work, [n], cols, kw, fast)
+                cmp = self._compare(work, [n], cols, kw, fast, series=None)
                 if n in cmp[0]:
                     per_series[n][None] = cmp[0][n]
                     scores[(n, None)] = cmp[1].get(n)
@@ -650,10 +650,12 @@ class LawExplorer(anywidget.AnyWidget):
                      seconds=time.perf_counter() - t0, pending=fast)
 
     def _compare(self, frame: pd.DataFrame, laws: list[str], x_cols: list[str],
-                 kw: dict[str, Any], fast: bool = False,
+                 kw: dict[str, Any], fast: bool = False, series: Any = None,
                  ) -> tuple[dict[str, FitResult], dict[str, float], dict[str, str], str]:
         """sl.compare with a safe holdout; laws it cannot score are fitted alone. ``fast``
-        skips the held-out refits (scores come later, see `_settle`)."""
+        (a brush drag) skips the held-out refits and refits each law from its fit of the
+        previous range alone (scores and the full multi-start fit come when the brush rests,
+        see `_settle`)."""
         if not laws:
             return {}, {}, {}, ""
         x: str | list[str] = x_cols[0] if len(x_cols) == 1 else x_cols
@@ -663,6 +665,7 @@ class LawExplorer(anywidget.AnyWidget):
         scores: dict[str, float] = {}
         errors: dict[str, str] = {n: "" for n in laws}  # laws still to fit alone
         message = ""
+        warm = self._warm_starts(laws, series) if fast else {}
         if not fast:
             try:
                 cmp = compare(frame, x=x, y=self.y, laws=laws, holdout=holdout,
@@ -677,13 +680,25 @@ class LawExplorer(anywidget.AnyWidget):
                 errors = {n: str(e) for n in laws}
         for n in list(errors):
             try:
-                r = fit(frame, x=x, y=self.y, law=n, **kw)
+                r = fit(frame, x=x, y=self.y, law=n, **kw, **warm.get(n, {}))
                 assert isinstance(r, FitResult)
                 results[n] = r
                 errors.pop(n)
             except ScalingLabError as e:
                 errors[n] = str(e)
         return results, scores, errors, message
+
+    def _warm_starts(self, laws: list[str], series: Any) -> dict[str, dict[str, Any]]:
+        """fit() arguments that restart each law from its last fit of this series."""
+        out: dict[str, dict[str, Any]] = {}
+        last = self._fits.results if self._fits is not None else {}
+        for n in laws:
+            prev = last.get(n)
+            if isinstance(prev, GroupFit):
+                prev = prev.results.get(series)
+            if isinstance(prev, FitResult) and not prev.settings.get("fixed"):
+                out[n] = {"starts": [dict(prev.params)], "multistart": False}
+        return out
 
     def _curves(self, work: pd.DataFrame, per_series: dict[str, dict[Any, FitResult]],
                 series: list[Any]) -> list[charts.Curve]:

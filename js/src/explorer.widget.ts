@@ -20,8 +20,9 @@
  * timestamp; the id goes to Python ({type: "brush", range, id}); Python echoes it as
  * chart_data.request_id (or {type: "ack", id} when the fit failed). Once the changeset's
  * runAsync() has resolved, {id, ms} is pushed to `window.__scalinglab_latency` (created if
- * missing). After every applied chart update the root's `data-fit-version` attribute is
- * incremented (brush, law toggles, band, target, ...).
+ * missing), with the parts of that time (LatencySample below). After every applied chart
+ * update the root's `data-fit-version` attribute is incremented (brush, law toggles, band,
+ * target, ...).
  *
  * DATA FLOW: `spec` (traitlet) is embedded once; `chart_data` (traitlet: named datasets and
  * param values) is applied with Vega changesets. Only a new `spec` (other columns or axis
@@ -113,8 +114,9 @@ type Model = AnyModel<ExplorerState>;
  * parts say where the time went: `queue_ms` brush event → model.send (waiting in the pacer),
  * `rtt_ms` send → chart_data arriving here, `kernel_ms` Python's own handler time inside that
  * round trip (chart_data.timing), `up_ms` / `down_ms` the legs to and from the kernel (from
- * Python's wall clock, chart_data.timing.sent_at), `wait_ms` arrival → start of the chart update (an earlier
- * update still drawing), `draw_ms` the changeset until view.runAsync() resolved.
+ * Python's wall clock, chart_data.timing.sent_at), `wait_ms` arrival → start of the chart
+ * update (an earlier update still drawing), `draw_ms` the changeset until view.runAsync()
+ * resolved. benchmarks/e2e_latency.py prints their medians.
  */
 export interface LatencySample {
   id: number;

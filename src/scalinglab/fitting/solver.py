@@ -283,6 +283,8 @@ class _SharedStart:
         P = (J0[:, None, :] * J0[None, :, :] * w0).reshape(q * q, -1)
         A = (counts @ P.T).reshape(-1, q, q)
         curv = _curvature(obj, u0)
+        if curv is not None and _gauss_newton_rate(J0, w0, r0, curv) < 0.2:
+            curv = None  # small residuals: Gauss–Newton is already fast, and more accurate
         if curv is not None:
             A = _with_curvature(A, (counts @ (curv * (w0 * r0)).T).reshape(-1, q, q))
         g = counts @ (J0 * (w0 * r0)).T
@@ -321,6 +323,21 @@ def _curvature(obj: Objective, u0: np.ndarray) -> np.ndarray | None:
         return None
     T = T.reshape(B, q * q, -1)
     return T[0] if u0.ndim == 1 else T
+
+
+def _gauss_newton_rate(J: np.ndarray, w: np.ndarray, r: np.ndarray, curv: np.ndarray
+                       ) -> float:
+    """Spectral radius of (JᵀWJ)⁻¹·Σ w·r·∇²r at one point: the rate at which Gauss–Newton
+    converges near it. Near 0 for a law that fits (small residuals), where Gauss–Newton is
+    quadratic and its first steps from a shared start are the more accurate ones; large for
+    a misspecified law, where Newton steps pay off."""
+    q = J.shape[0]
+    A = (J * w) @ J.T
+    S = ((w * r) @ curv.T).reshape(q, q)
+    try:
+        return float(np.max(np.abs(np.linalg.eigvals(np.linalg.solve(A, S)))))
+    except np.linalg.LinAlgError:
+        return np.inf
 
 
 def _with_curvature(A: np.ndarray, S: np.ndarray) -> np.ndarray:

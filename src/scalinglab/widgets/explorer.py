@@ -51,6 +51,7 @@ from scalinglab.fitting.compare import compare
 from scalinglab.fitting.data import as_frame, detect_higher_is_better
 from scalinglab.fitting.fit import fit
 from scalinglab.fitting.result import FitResult, GroupFit
+from scalinglab.fitting.uncertainty import param_intervals
 from scalinglab.laws.registry import get_law
 from scalinglab.laws.registry import names as law_names
 from scalinglab.widgets.jsonable import finite_or_none as _num
@@ -638,11 +639,11 @@ class LawExplorer(anywidget.AnyWidget):
                                                      and n in best.values()),
                     "pending": fast,
                 })
-                table = r.param_ci()
-                for row in table.itertuples(index=False):
-                    param_rows.append({"law": n, "series": label, "param": str(row.param),
-                                       "estimate": _num(row.estimate), "lo": _num(row.lo),
-                                       "hi": _num(row.hi)})
+                # r.param_ci()'s numbers, without building a DataFrame on every brush move
+                los, his = param_intervals(r.uncertainty, r.objective.pmap, r.u, r.level)
+                for (name, est), lo, hi in zip(r.params.items(), los, his, strict=True):
+                    param_rows.append({"law": n, "series": label, "param": str(name),
+                                       "estimate": _num(est), "lo": _num(lo), "hi": _num(hi)})
                 notes += [f"{n}: {w}" for w in r.warnings] + list(r.notes)
         curves = self._curves(work, per_series, series)
         return _Fits(results=results, curves=curves, metric_rows=metric_rows,

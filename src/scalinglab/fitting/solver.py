@@ -120,7 +120,8 @@ def point_fit(
                                     for c in extra_starts or []]))
         # Newton steps (the residuals' curvature at every iterate): a misspecified law
         # converges in a few steps instead of ~20.
-        U, ok = batched_lm(obj, U0, None, max_iter=100, tol=1e-12, curvature="fresh")
+        U, ok = batched_lm(obj, U0, None, max_iter=100, tol=1e-12,
+                           curvature="fresh" if _slow_for_gauss_newton(obj, U0[0]) else None)
         n_polish = 0
     else:
         U0 = _starts(obj, extra_starts, seed, n_jitter=12 if multistart else 0)
@@ -338,6 +339,16 @@ def _gauss_newton_rate(J: np.ndarray, w: np.ndarray, r: np.ndarray, curv: np.nda
         return float(np.max(np.abs(np.linalg.eigvals(np.linalg.solve(A, S)))))
     except np.linalg.LinAlgError:
         return np.inf
+
+
+def _slow_for_gauss_newton(obj: Objective, u: np.ndarray) -> bool:
+    """Would Gauss–Newton converge slowly (linearly, rate > 0.2) near u?"""
+    curv = _curvature(obj, u)
+    if curv is None:
+        return False
+    r, _, J = obj.residuals_model_jacq(u)
+    w = obj.weights * (obj.irls_weight(r * np.sqrt(obj.weights)) if obj.loss != "l2" else 1.0)
+    return _gauss_newton_rate(J, w, r, curv) > 0.2
 
 
 def _with_curvature(A: np.ndarray, S: np.ndarray) -> np.ndarray:

@@ -66,6 +66,14 @@ def _starts(obj: Objective, extra: list[np.ndarray] | None, seed: int,
     return _inside(obj, np.vstack([U, jitter]))
 
 
+def _near_bound(obj: Objective, u: np.ndarray, rel: float = 1e-4) -> bool:
+    """Is any coordinate within ``rel`` of its span (or 1e-4 absolute) from a finite bound?"""
+    lo, hi = obj.pmap.bounds_u()
+    span = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+    gap = rel * np.maximum(span, 1.0)
+    return bool(np.any((np.isfinite(lo) & (u - lo <= gap)) | (np.isfinite(hi) & (hi - u <= gap))))
+
+
 def _inside(obj: Objective, U: np.ndarray) -> np.ndarray:
     """Starts moved just inside the bounds (a start on a bound can stall there)."""
     lo, hi = obj.pmap.bounds_u()
@@ -126,7 +134,7 @@ def point_fit(
     else:
         U0 = _starts(obj, extra_starts, seed, n_jitter=12 if multistart else 0)
         # The batch only has to sort the starts into basins; the polish finishes the best.
-        U, ok = batched_lm(obj, U0, None, max_iter=40, tol=1e-9)
+        U, ok = batched_lm(obj, U0, None, max_iter=40, tol=1e-9, agree=3)
     scores = np.where(ok, obj.value(U), np.inf)
     order = np.argsort(scores)
     best_u, best_cost, nfev = None, np.inf, 0
@@ -142,7 +150,18 @@ def point_fit(
                 break  # a runner-up far behind the best basin is not worth a polish
             if all(np.max(np.abs(U[i] - p)) > 1e-4 * (1 + np.max(np.abs(p))) for p in picked):
                 picked.append(U[i])
+    if picked:
+        # Our LM finishes the picks to a tight tolerance; scipy's trust-region reflective
+        # solver (which handles bounds properly) polishes those that end near a bound.
+        newton = "fresh" if _slow_for_gauss_newton(obj, picked[0]) else None
+        picked = list(batched_lm(obj, np.array(picked), None, max_iter=50, tol=1e-12,
+                                 curvature=newton)[0])
     for u0 in picked:
+        if not _near_bound(obj, u0):
+            c = float(obj.value(u0))
+            if c < best_cost:
+                best_u, best_cost = u0, c
+            continue
         u, n = _lsq(obj, u0, tight=True)
         nfev += n
         c = float(obj.value(u))
@@ -170,7 +189,7 @@ def point_fit(
 def batched_lm(
     obj: Objective, u0: np.ndarray, counts: np.ndarray | None, max_iter: int = 60,
     tol: float = 1e-10, lam0: float = 1e-3, atol: float = 0.0, chunk: int | None = None,
-    curvature: np.ndarray | str | None = None,
+    curvature: np.ndarray | str | None = None, agree: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Solve B problems at once: B starts (``u0`` of shape (B, q)) on the same data, and/or
     B count-weighted resamples (``counts`` (B, n)) from one start ``u0`` (q,).
@@ -180,9 +199,11 @@ def batched_lm(
     this many problems at a time (arrays that stay in the CPU cache are several times
     faster). Returns (U (B, q), finite (B,)). A trial step whose cost overflows is simply
     rejected. ``curvature`` (see `_curvature`) turns the steps into Newton steps;
-    ``curvature="fresh"`` recomputes it at every iterate (full Newton: for a few problems)."""
+    ``curvature="fresh"`` recomputes it at every iterate (full Newton: for a few problems).
+    ``agree``: for B starts of one problem, stop once that many reached the lowest cost."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return _batched_lm(obj, u0, counts, max_iter, tol, lam0, atol, chunk, curvature)
+        return _batched_lm(obj, u0, counts, max_iter, tol, lam0, atol, chunk, curvature,
+                           agree)
 
 
 def _normal_equations(Jq: np.ndarray, W: np.ndarray, r: np.ndarray
@@ -217,7 +238,7 @@ def _lm_step(A: np.ndarray, g: np.ndarray, lam: np.ndarray
 def _batched_lm(
     obj: Objective, u0: np.ndarray, counts: np.ndarray | None, max_iter: int, tol: float,
     lam0: float, atol: float, chunk: int | None = None,
-    curvature: np.ndarray | str | None = None,
+    curvature: np.ndarray | str | None = None, agree: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
     u0 = np.asarray(u0, dtype=float)
     fresh = isinstance(curvature, str)
@@ -240,7 +261,7 @@ def _batched_lm(
         start = _SharedStart.at(obj, u0, counts, lam0)
     if chunk >= B:
         return _lm_loop(obj, U, counts, start, max_iter, tol, lam0, atol, lo, hi,
-                        curvature=curvature, fresh_curvature=fresh)[:2]
+                        curvature=curvature, fresh_curvature=fresh, agree=agree)[:2]
     # In chunks, most problems settle within a few iterations; the few that do not (far-out
     # resamples of a misspecified law) are gathered from every chunk and finished together,
     # rather than each chunk paying the per-iteration overhead for one or two of them.
@@ -362,12 +383,13 @@ def _with_curvature(A: np.ndarray, S: np.ndarray) -> np.ndarray:
 def _lm_loop(
     obj: Objective, U: np.ndarray, counts: np.ndarray, start: _SharedStart | None,
     max_iter: int, tol: float, lam0: float, atol: float, lo: np.ndarray, hi: np.ndarray,
-    curvature: np.ndarray | None = None, fresh_curvature: bool = False,
+    curvature: np.ndarray | None = None, fresh_curvature: bool = False, agree: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Levenberg–Marquardt on B problems at once, from U (B, q). With a shared ``start`` its
     step replaces the first iteration, and its curvature (or ``curvature``) turns the later
     steps into Newton steps; ``fresh_curvature`` recomputes it at every iterate (full
-    Newton, for a few problems). Returns (U, finite, still running after max_iter)."""
+    Newton, for a few problems). ``agree`` > 0: stop early once that many problems have
+    converged to the lowest cost (multi-start). Returns (U, finite, still running)."""
     B, q = U.shape
     n = obj.target.shape[0]
     U = U.copy()
@@ -466,6 +488,12 @@ def _lm_loop(
         small_step = np.max(np.abs(step), axis=1) < 1e-10 * (1 + np.max(np.abs(Ua), axis=1))
         done = small_gain | small_step | (lam[idx] > 1e12)
         active[idx[done]] = False
+        if agree and not active[np.argmin(cost)]:
+            # multi-start: stop once the best basin is converged and reached from `agree`
+            # starts; the rest are still descending into basins no better than theirs so far
+            best = cost.min()
+            if np.count_nonzero(~active & (cost <= best + 1e-6 * abs(best))) >= agree:
+                break
     # A problem still active after max_iter, or whose damping blew up, sits where no step
     # lowers its cost: its last accepted point stands. Only non-finite ones are failures.
     converged = np.isfinite(cost) & np.all(np.isfinite(U), axis=1)

@@ -108,9 +108,13 @@ def _mmf(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
 
 
 def _mmf_jac(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    return stack_jac(*_mmf_fn_jac(X, theta)[1])
+
+
+def _mmf_fn_jac(X: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     a, b, c, _, w, one_minus_w = _mmf_parts(X, theta)
     dz = (c - a) * w * one_minus_w  # dy/dz, z = d·log x − log b
-    return stack_jac(w, -dz / b, one_minus_w, dz * np.log(X[0]))
+    return c - (c - a) * w, (w, -dz / b, one_minus_w, dz * np.log(X[0]))
 
 
 def _mmf_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
@@ -140,6 +144,7 @@ MMF = register(
         ),
         fn=_mmf,
         jac=_mmf_jac,
+        fn_jac=_mmf_fn_jac,
         init=_mmf_init,
         template=r"\frac{<a>\,<b> + <c>\,x^{<d>}}{<b> + x^{<d>}}",
         python="return c - (c - a) * (0.5 - 0.5 * np.tanh(0.5 * (d * np.log(x) - np.log(b))))",

@@ -137,11 +137,17 @@ def _sigmoid(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
 
 
 def _sigmoid_jac(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    return stack_jac(*_sigmoid_fn_jac(X, theta)[1])
+
+
+def _sigmoid_fn_jac(X: np.ndarray, theta: np.ndarray
+                    ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
     floor, ceiling, k, x0 = unpack(theta, 4)
     dl = np.log(X[0]) - np.log(x0)
-    s, one_minus_s = _logistic(k * dl)
-    slope = (ceiling - floor) * s * one_minus_s
-    return stack_jac(one_minus_s, s, slope * dl, -slope * k / x0)
+    s, one_minus_s = _logistic(k * dl)  # tanh(0.5·k·dl): the same numbers as _sigmoid
+    span = ceiling - floor
+    slope = span * s * one_minus_s
+    return floor + span * s, (one_minus_s, s, slope * dl, -slope * k / x0)
 
 
 def _sigmoid_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
@@ -172,6 +178,7 @@ SIGMOID = register(
         ),
         fn=_sigmoid,
         jac=_sigmoid_jac,
+        fn_jac=_sigmoid_fn_jac,
         init=_sigmoid_init,
         template=(r"<floor> + \frac{<ceiling> - <floor>}{1 + e^{-<k>\,(\log x - \log <x0>)}}"),
         python=(

@@ -31,10 +31,19 @@ const options = {
   define: { "process.env.NODE_ENV": dev ? '"development"' : '"production"' },
 };
 
+// embed.js: the offline renderer an HTML export loads as a classic <script> (see src/embed.ts).
+const embedOptions = {
+  ...options,
+  entryPoints: [{ in: join(here, "src", "embed.ts"), out: "embed" }],
+  format: "iife",
+};
+
 if (watch) {
   const ctx = await context(options);
   await ctx.watch();
+  await (await context(embedOptions)).watch();
 } else {
   await build(options);
-  console.log(`built ${entryPoints.map((e) => e.out).join(", ")} → ${outdir}`);
+  await build(embedOptions);
+  console.log(`built ${[...entryPoints.map((e) => e.out), "embed"].join(", ")} → ${outdir}`);
 }

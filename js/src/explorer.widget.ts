@@ -40,6 +40,7 @@ import type { ChartData, Spec } from "./shared/spec";
 import { RequestPacer } from "./shared/throttle";
 import { isDarkTheme } from "./shared/theme";
 import { copyText, downloadText, insertCellBelow } from "./shared/notebook";
+import { keepSavedState } from "./shared/restore";
 
 interface ColumnInfo {
   name: string;
@@ -803,11 +804,16 @@ function render({ model, el }: RenderProps<ExplorerState>) {
   resizeObserver.observe(chartWrap);
 
   renderAll();
+  // Drawn from the state saved in the notebook (no kernel object): keep it in the next save.
+  const releaseSaved = keepSavedState(model, g("_model_ref"), () => {
+    brushHint.textContent = "Saved view from the notebook: run the cell to fit again.";
+  });
   // Embed after the element is in the page so the chart can take the available width.
   requestAnimationFrame(() => void embedNow());
 
   return () => {
     disposed = true;
+    releaseSaved();
     pacer.dispose();
     themeObserver.disconnect();
     resizeObserver.disconnect();

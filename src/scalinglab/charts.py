@@ -284,13 +284,11 @@ def points_rows(
     ]
 
 
-def _curve_frame(curve: Curve, x: str, xs: np.ndarray) -> object:
+def _curve_matrix(curve: Curve, x: str, xs: np.ndarray) -> np.ndarray:
+    """The law matrix (variables, m) along ``xs``: the drawn variable varies, any other
+    is held at the curve's slice value."""
     res = curve.result
-    if len(res.x) == 1:
-        return xs
-    cols = {c: np.full_like(xs, float(curve.at[c])) for c in res.x if c != x}
-    cols[x] = xs
-    return pd.DataFrame(cols)
+    return np.vstack([xs if c == x else np.full_like(xs, float(curve.at[c])) for c in res.x])
 
 
 def curve_rows(
@@ -325,15 +323,13 @@ def curve_rows(
         inside = grid(x_lo, x_hi, n_in, log_x)
         beyond = grid(x_hi, end, n - n_in + 1, log_x)[1:] if end > x_hi else np.empty(0)
         xs = np.concatenate([inside, beyond])
-        frame = _curve_frame(curve, x, xs)
+        X = _curve_matrix(curve, x, xs)
         if band == "none" or res.ci is None:
             with np.errstate(all="ignore"):
-                ys = np.asarray(res.predict(frame), dtype=float)
+                ys = np.asarray(res._to_user(res.objective.model(res.u, X)), dtype=float)
             los = his = None
         else:
-            b = res.band(frame, kind=band, level=level)
-            ys = b["y"].to_numpy(dtype=float)
-            los, his = b["lo"].to_numpy(dtype=float), b["hi"].to_numpy(dtype=float)
+            ys, los, his = res.band_arrays(X, kind=band, level=level)
         base = {"color": color, "key": key, "law": name, "label": label}
         yl = _col(ys)
         xl = xs.tolist()

@@ -76,7 +76,9 @@ def fit(
     starts : extra starting points (dicts of parameter values) for the multi-start solver.
     multistart : False tries only the law's data-driven starts and ``starts``, without the
         jittered copies: a quicker refit when ``starts`` holds a fit of nearby data (the
-        widgets use it while a brush is dragged, then refit in full when it rests).
+        widgets use it while a brush is dragged, then refit in full when it rests). Its
+        bootstrap resamples also stop after 8 iterations (a far-out resample of a poorly
+        determined law may stop short of its own optimum).
     """
     law = get_law(law)
     if not 0 < level < 1:
@@ -110,7 +112,10 @@ def fit_prepared(
         extra = [law.theta({**base, **s}) for s in starts]
     with single_threaded():
         pf = point_fit(obj, extra_starts=extra, seed=seed, multistart=multistart)
-        unc = uncertainty.build(obj, pf.u, ci, n_boot, seed)
+        # A quick refit also caps each bootstrap resample at 8 iterations (most need 1-3;
+        # only far-out resamples of a poorly determined law need more).
+        unc = uncertainty.build(obj, pf.u, ci, n_boot, seed,
+                                boot_max_iter=25 if multistart else 8)
     theta = pmap.theta(pf.u)
     params = {n: float(v) for n, v in zip(law.param_names, theta, strict=True)}
 

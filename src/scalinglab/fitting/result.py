@@ -150,18 +150,38 @@ class FitResult:
              seed: int | None = None) -> pd.DataFrame:
         """Pointwise band: columns x…, y, lo, hi, kind ('confidence'/'prediction'), level."""
         level = self.level if level is None else float(level)
+        X, frame = self._matrix(x_new)
+        y, lo, hi = self._band_at(X, kind, level, seed)
+        cols = {c: frame[c].to_numpy() for c in frame.columns}
+        cols.update(y=y, lo=lo, hi=hi, kind=np.full(len(y), kind, dtype=object),
+                    level=np.full(len(y), level))
+        return pd.DataFrame(cols, copy=False)
+
+    def band_arrays(self, X: np.ndarray, kind: str = "confidence", level: float | None = None,
+                    seed: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`band` as arrays (y, lo, hi) at a law matrix X of shape (variables, m), without
+        the DataFrames: for charts that redraw on every refit.
+
+        >>> import numpy as np, scalinglab as sl
+        >>> N = np.logspace(7, 10, 30)
+        >>> res = sl.fit({"N": N, "loss": 30 * N ** -0.2 + 1.5}, x="N", y="loss", ci="delta")
+        >>> y, lo, hi = res.band_arrays(np.array([[1e8, 1e11]]))
+        >>> bool(np.all(lo <= y) and np.all(y <= hi))
+        True
+        """
+        level = self.level if level is None else float(level)
+        return self._band_at(np.asarray(X, dtype=float), kind, level, seed)
+
+    def _band_at(self, X: np.ndarray, kind: str, level: float, seed: int | None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if not 0 < level < 1:
             raise ScalingLabError(f"level must lie in (0, 1), not {level!r}")
-        X, frame = self._matrix(x_new)
         center, lo, hi = curve_band(
             self.uncertainty, self.objective, self.u, X, kind, level,
             seed=self.settings["seed"] if seed is None else seed,
         )
         y, lo, hi = self._to_user(center), self._to_user(lo), self._to_user(hi)
-        cols = {c: frame[c].to_numpy() for c in frame.columns}
-        cols.update(y=y, lo=np.minimum(lo, hi), hi=np.maximum(lo, hi),
-                    kind=np.full(len(y), kind, dtype=object), level=np.full(len(y), level))
-        return pd.DataFrame(cols, copy=False)
+        return y, np.minimum(lo, hi), np.maximum(lo, hi)
 
     def param_ci(self, level: float | None = None) -> pd.DataFrame:
         """Parameter table: param, estimate, lo, hi, method (and level)."""

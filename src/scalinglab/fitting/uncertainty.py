@@ -72,13 +72,14 @@ BOOT_SE_TOL = 0.02
 
 
 def bootstrap(
-    obj: Objective, u: np.ndarray, n_boot: int, seed: int, resid_sd: float | None = None
+    obj: Objective, u: np.ndarray, n_boot: int, seed: int, resid_sd: float | None = None,
+    max_iter: int = 25,
 ) -> tuple[np.ndarray, int]:
     """Case-resampling bootstrap over the fitted points; returns (samples_u, n_failed).
 
     ``resid_sd``: the point fit's residual scale s (computed if not given). A resample stops
     when its next step would lower its cost by less than ½(0.02·s)², i.e. move it by less
-    than 0.02 standard errors."""
+    than 0.02 standard errors, or after ``max_iter`` iterations."""
     if n_boot < 50:
         raise ScalingLabError(f"n_boot={n_boot} is too few for percentile intervals: use >= 50")
     rng = np.random.default_rng(seed)
@@ -97,13 +98,14 @@ def bootstrap(
     atol = 0.5 * (BOOT_SE_TOL * resid_sd) ** 2
     # 25 iterations take all but the odd far-out resample of a misspecified law to its optimum
     # (most need 1-3); a straggler keeps its last, lower-cost point.
-    U, ok = batched_lm(obj, u, counts, max_iter=25, tol=1e-12, lam0=1e-6, atol=atol,
+    U, ok = batched_lm(obj, u, counts, max_iter=max_iter, tol=1e-12, lam0=1e-6, atol=atol,
                        chunk=chunk)
     return U[ok], int((~ok).sum())
 
 
 def build(
-    obj: Objective, u: np.ndarray, method: str | None, n_boot: int, seed: int
+    obj: Objective, u: np.ndarray, method: str | None, n_boot: int, seed: int,
+    boot_max_iter: int = 25,
 ) -> Uncertainty:
     if method not in METHODS:
         raise ScalingLabError(f"ci must be 'bootstrap', 'delta' or None, not {method!r}")
@@ -112,7 +114,8 @@ def build(
     if method == "delta":
         unc.cov_u = delta_cov(obj, u, s)
     elif method == "bootstrap":
-        unc.samples_u, unc.n_failed = bootstrap(obj, u, n_boot, seed, resid_sd=s)
+        unc.samples_u, unc.n_failed = bootstrap(obj, u, n_boot, seed, resid_sd=s,
+                                                max_iter=boot_max_iter)
         if unc.samples_u.shape[0] < 0.9 * n_boot:
             raise ScalingLabError(
                 f"{unc.n_failed} of {n_boot} bootstrap refits failed: the law is poorly "

@@ -24,6 +24,7 @@ here: IRLS for the robust losses, a per-problem damping factor, and clipping to 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.optimize import least_squares
@@ -380,6 +381,23 @@ def _with_curvature(A: np.ndarray, S: np.ndarray) -> np.ndarray:
     return np.where(pd[:, None, None], H, A)
 
 
+def _trial(obj: Objective, Un: np.ndarray, counts: np.ndarray, idx: np.ndarray,
+           cost: np.ndarray, tol: float, atol: float) -> tuple[Any, ...]:
+    """Evaluate trial points Un of problems ``idx``: (r, f, J or None, cost, lowered the
+    cost, lowered it by less than the tolerances)."""
+    Jn = None
+    if obj.law.fn_jac is not None:  # trial points come with their Jacobian
+        rn, fn, Jn = obj.residuals_model_jacq(Un)
+    else:
+        rn, fn = obj.residuals_and_model(Un)
+    w = counts if idx.size == counts.shape[0] else counts[idx]
+    cn = (obj.rho(rn * np.sqrt(obj.weights)) * w).sum(axis=1)
+    better = np.isfinite(cn) & (cn <= cost[idx])
+    drop = cost[idx] - cn
+    small_gain = better & ((drop < tol * cost[idx]) | (drop < atol))
+    return rn, fn, Jn, cn, better, small_gain
+
+
 def _lm_loop(
     obj: Objective, U: np.ndarray, counts: np.ndarray, start: _SharedStart | None,
     max_iter: int, tol: float, lam0: float, atol: float, lo: np.ndarray, hi: np.ndarray,
@@ -406,14 +424,7 @@ def _lm_loop(
         active[pred <= np.maximum(tol * cost, atol)] = False
         idx = np.flatnonzero(active)
         Un = np.clip(U[idx] + step[idx], lo, hi)
-        if joint:
-            rn, fn, Jn = obj.residuals_model_jacq(Un)
-        else:
-            rn, fn = obj.residuals_and_model(Un)
-        cn = (obj.rho(rn * sw) * (counts if idx.size == B else counts[idx])).sum(axis=1)
-        better = np.isfinite(cn) & (cn <= cost[idx])
-        drop = cost[idx] - cn
-        small_gain = better & ((drop < tol * cost[idx]) | (drop < atol))
+        rn, fn, Jn, cn, better, small_gain = _trial(obj, Un, counts, idx, cost, tol, atol)
         # Current state of every problem: the trial where it lowered the cost, else u0.
         acc = idx[better]
         U[acc], cost[acc] = Un[better], cn[better]
@@ -466,14 +477,7 @@ def _lm_loop(
             if idx.size == 0:
                 break
         Un = np.clip(Ua + step, lo, hi)
-        if joint:
-            rn, fn, Jn = obj.residuals_model_jacq(Un)
-        else:
-            rn, fn = obj.residuals_and_model(Un)
-        cn = (obj.rho(rn * sw) * (counts if idx.size == B else counts[idx])).sum(axis=1)
-        better = np.isfinite(cn) & (cn <= cost[idx])
-        drop = cost[idx] - cn
-        small_gain = better & ((drop < tol * cost[idx]) | (drop < atol))
+        rn, fn, Jn, cn, better, small_gain = _trial(obj, Un, counts, idx, cost, tol, atol)
         acc = idx[better]
         U[acc], cost[acc] = Un[better], cn[better]
         if acc.size == B:  # every problem took its step: swap in the new arrays, no copies

@@ -194,6 +194,9 @@ class LawExplorer(anywidget.AnyWidget):
         self.results: dict[str, FitResult | GroupFit] = {}
         self._frame: pd.DataFrame | None = None
         self._fits: _Fits | None = None
+        # law and series (with table, columns, loss, space) -> parameters of its fit to the
+        # whole series: a second start for the quick refits of a brush drag
+        self._anchors: dict[tuple, dict[str, float] | None] = {}
         self._quiet = 0
         self._version = 0
         self._auto_y_scale = y_scale is None
@@ -407,6 +410,8 @@ class LawExplorer(anywidget.AnyWidget):
             with self._silent():
                 # multi-variable laws whose columns the new table lacks are switched off
                 self.laws = laws or ["power", "power_offset"]
+                if frame is not self._frame:
+                    self._anchors.clear()
                 self._frame = frame
                 self.columns = [{"name": str(c), "numeric": str(c) in num} for c in frame.columns]
                 self.x, self.y, self.group = str(x), str(y), group
@@ -666,7 +671,7 @@ class LawExplorer(anywidget.AnyWidget):
         scores: dict[str, float] = {}
         errors: dict[str, str] = {n: "" for n in laws}  # laws still to fit alone
         message = ""
-        warm = self._warm_starts(laws, series) if fast else {}
+        warm = self._warm_starts(laws, series, frame, x, kw) if fast else {}
         if not fast:
             try:
                 cmp = compare(frame, x=x, y=self.y, laws=laws, holdout=holdout,
@@ -687,10 +692,16 @@ class LawExplorer(anywidget.AnyWidget):
                 errors.pop(n)
             except ScalingLabError as e:
                 errors[n] = str(e)
+        if not fast:  # at rest: make sure each law has its whole-series fit to restart from
+            for n, r in results.items():
+                self._anchor(n, series, frame, x, kw, r if kw["fit_range"] is None else None)
         return results, scores, errors, message
 
-    def _warm_starts(self, laws: list[str], series: Any) -> dict[str, dict[str, Any]]:
-        """fit() arguments that restart each law from its last fit of this series."""
+    def _warm_starts(self, laws: list[str], series: Any, frame: pd.DataFrame,
+                     x: str | list[str], kw: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """fit() arguments that restart each law from its last fit of this series and from
+        its fit of the whole series (a warm start alone can stay in a worse basin when the
+        range moves far, e.g. an exponential whose term vanished on the last range)."""
         out: dict[str, dict[str, Any]] = {}
         last = self._fits.results if self._fits is not None else {}
         for n in laws:
@@ -698,8 +709,32 @@ class LawExplorer(anywidget.AnyWidget):
             if isinstance(prev, GroupFit):
                 prev = prev.results.get(series)
             if isinstance(prev, FitResult) and not prev.settings.get("fixed"):
-                out[n] = {"starts": [dict(prev.params)], "multistart": False}
+                starts = [dict(prev.params)]
+                anchor = self._anchors.get(self._anchor_key(n, series, x, kw))
+                if anchor is not None:
+                    starts.append(anchor)
+                out[n] = {"starts": starts, "multistart": False}
         return out
+
+    def _anchor_key(self, law: str, series: Any, x: str | list[str],
+                    kw: dict[str, Any]) -> tuple:
+        return (law, str(series), str(x), self.y, id(self._frame), kw["loss"], kw["space"])
+
+    def _anchor(self, law: str, series: Any, frame: pd.DataFrame, x: str | list[str],
+                kw: dict[str, Any], whole: FitResult | None) -> None:
+        """Remember (fitting it if need be) the law's fit of the whole series."""
+        key = self._anchor_key(law, series, x, kw)
+        if key in self._anchors:
+            return
+        if whole is None:
+            try:
+                whole = fit(frame, x=x, y=self.y, law=law, **{**kw, "fit_range": None,
+                                                                "ci": None})
+            except ScalingLabError:
+                self._anchors[key] = None
+                return
+        assert isinstance(whole, FitResult)
+        self._anchors[key] = dict(whole.params)
 
     def _curves(self, work: pd.DataFrame, per_series: dict[str, dict[Any, FitResult]],
                 series: list[Any]) -> list[charts.Curve]:

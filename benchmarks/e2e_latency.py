@@ -211,6 +211,31 @@ def breakdown(samples: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+PART_NAMES = {
+    "ms": "whole sample", "queue_ms": "waiting for the request in flight (pacer)",
+    "rtt_ms": "round trip: send → chart data in the browser", "up_ms": "leg to the kernel",
+    "kernel_ms": "kernel's own time (inside the round trip)",
+    "down_ms": "leg back to the browser", "wait_ms": "waiting behind an earlier draw",
+    "draw_ms": "drawing (Vega changeset → runAsync)",
+}
+
+
+def breakdown_table(full: list[dict[str, Any]], floor: list[dict[str, Any]]) -> str:
+    """Markdown table of the parts of both configurations' samples (p50 / p95 ms).
+
+    >>> print(breakdown_table([{"ms": 10.0}], [{"ms": 4.0}]).splitlines()[2])
+    | whole sample | 10 / 10 | 4 / 4 |
+    """
+    def cell(samples: list[dict[str, Any]], part: str) -> str:
+        vals = [float(s[part]) for s in samples if s.get(part) is not None]
+        return (f"{np.percentile(vals, 50):.0f} / {np.percentile(vals, 95):.0f}" if vals
+                else "—")
+
+    lines = ["| part (p50 / p95 ms) | 3 families, bootstrap | floor |", "| --- | --- | --- |"]
+    lines += [f"| {PART_NAMES[p]} | {cell(full, p)} | {cell(floor, p)} |" for p in PARTS]
+    return "\n".join(lines)
+
+
 def _row(label: str, stats: dict[str, float], goal: str, limit: float) -> str:
     verdict = "—" if limit == INF else ("meets" if stats["p95"] <= limit else "misses")
     return (
@@ -244,6 +269,11 @@ Run: `.venv/bin/python benchmarks/e2e_latency.py`, {time.strftime("%Y-%m-%d %H:%
 | measure | n | p50 ms | p95 ms | max ms | goal | verdict |
 | --- | --- | --- | --- | --- | --- | --- |
 {table}
+
+Where the time goes, from the parts each front-end sample records (see LatencySample in
+js/src/explorer.widget.ts):
+
+{info.get("breakdown", "")}
 
 Network requests beyond loopback during the run: {len(info["offenders"])}.
 """
@@ -298,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     print("breakdown, floor:", breakdown(floor_info["samples"]), sep="\n")
     if info["offenders"]:
         print("requests beyond loopback:", *info["offenders"], sep="\n  ")
+    info["breakdown"] = breakdown_table(info["samples"], floor_info["samples"])
     if not args.no_write:
         OUT.parent.mkdir(parents=True, exist_ok=True)
         OUT.write_text(markdown(rows, info))

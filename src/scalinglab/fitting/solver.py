@@ -129,7 +129,8 @@ def point_fit(
                                     for c in extra_starts or []]))
         # Newton steps (the residuals' curvature at every iterate): a misspecified law
         # converges in a few steps instead of ~20.
-        U, ok = batched_lm(obj, U0, None, max_iter=100, tol=1e-12,
+        # With several warm starts, stop once the lowest-cost one has converged.
+        U, ok = batched_lm(obj, U0, None, max_iter=100, tol=1e-12, agree=1,
                            curvature="fresh" if _slow_for_gauss_newton(obj, U0[0]) else None)
         n_polish = 0
     else:

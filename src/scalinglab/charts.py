@@ -325,8 +325,7 @@ def curve_rows(
         xs = np.concatenate([inside, beyond])
         X = _curve_matrix(curve, x, xs)
         if band == "none" or res.ci is None:
-            with np.errstate(all="ignore"):
-                ys = np.asarray(res._to_user(res.objective.model(res.u, X)), dtype=float)
+            ys = np.asarray(res._predict_at(X), dtype=float)
             los = his = None
         else:
             ys, los, his = res.band_arrays(X, kind=band, level=level)

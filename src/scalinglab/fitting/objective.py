@@ -319,6 +319,13 @@ class Objective:
             return np.where(a <= self.delta, 1.0, self.delta / np.maximum(a, TINY))
         return self.asym_weight(r)
 
+    def step_weights(self, r: np.ndarray) -> np.ndarray:
+        """Per-point weights of the weighted least-squares (IRLS) step at raw residuals r:
+        the user weights times the loss's IRLS weights (the user weights alone for l2)."""
+        if self.loss == "l2":
+            return self.weights
+        return self.weights * self.irls_weight(r * np.sqrt(self.weights))
+
     def value(self, u: np.ndarray, counts: np.ndarray | None = None) -> np.ndarray:
         """Σ w·ρ(√w r) over points, for one u (q,) or a batch (B, q)."""
         with np.errstate(over="ignore", invalid="ignore"):

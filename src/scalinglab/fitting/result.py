@@ -142,9 +142,11 @@ class FitResult:
     # --------------------------------------------------------------- the verbs
     def predict(self, x_new: object) -> np.ndarray:
         """The fitted law at ``x_new``, in the user's metric (accuracy stays accuracy)."""
-        X, _ = self._matrix(x_new)
-        with np.errstate(all="ignore"):
-            return self._to_user(self.objective.model(self.u, X))
+        return self._predict_at(self._matrix(x_new)[0])
+
+    def _predict_at(self, X: np.ndarray) -> np.ndarray:
+        """`predict` at a law matrix X (variables, m), unchecked: for charts' grids."""
+        return self._to_user(self.objective.model(self.u, X))
 
     def band(self, x_new: object, kind: str = "confidence", level: float | None = None,
              seed: int | None = None) -> pd.DataFrame:

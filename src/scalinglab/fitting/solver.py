@@ -1,14 +1,15 @@
 """Solvers: a multi-start point fit, and a batched Levenberg–Marquardt for the bootstrap.
 
-`point_fit` scores the law's data-driven starts (plus jittered copies) by the objective, runs
-scipy's trust-region reflective least squares (``least_squares``, with its Huber loss where
-asked) from the most promising few, and polishes the best to tight tolerances. It does not
-depend on a hand-picked starting point.
+`point_fit` runs the law's data-driven starts and jittered copies of them through
+`batched_lm` together, finishes the best to tight tolerances (scipy's trust-region reflective
+``least_squares`` polishes a best fit that ends near a bound), and keeps the lowest objective.
+It does not depend on a hand-picked starting point.
 
-`batched_lm` solves B weighted problems at once (bootstrap resamples as multinomial counts on
-the same points), warm-started from the point estimate. scipy has no batched solver, and a
-Python loop over `least_squares` costs ~1000× the per-iteration work, so this one is written
-here: IRLS for the robust losses, a per-problem damping factor, and clipping to the bounds.
+`batched_lm` solves B weighted problems at once: B starts of one problem, or bootstrap
+resamples (multinomial counts on the same points) warm-started from the point estimate.
+scipy has no batched solver, and a Python loop over `least_squares` costs ~1000× the
+per-iteration work, so this one is written here: IRLS for the robust losses, a per-problem
+damping factor, clipping to the bounds, and Newton steps where Gauss–Newton would be slow.
 
 >>> import numpy as np
 >>> from scalinglab import get_law
@@ -116,8 +117,10 @@ def point_fit(
     obj: Objective, n_polish: int = 2, extra_starts: list[np.ndarray] | None = None, seed: int = 0,
     multistart: bool = True,
 ) -> PointFit:
-    """Multi-start fit: all starts descend together (`batched_lm`), the best few are polished
-    by scipy's ``least_squares`` to tight tolerances, and the lowest objective wins.
+    """Multi-start fit: all starts descend together (`batched_lm`) until three agree on the
+    best basin; the best one or two are finished to a tight tolerance by the same solver
+    (scipy's ``least_squares`` polishes those that end near a bound), and the lowest
+    objective wins.
 
     ``multistart=False``: a warm start. With ``extra_starts`` (e.g. the fit of nearby data)
     only those are tried, and Levenberg–Marquardt alone takes them to a tight tolerance; the
@@ -301,9 +304,8 @@ class _SharedStart:
     def at(cls, obj: Objective, u0: np.ndarray, counts: np.ndarray, lam0: float
            ) -> _SharedStart:
         q = u0.shape[0]
-        sw = np.sqrt(obj.weights)
         r0, f0, J0 = obj.residuals_model_jacq(u0)  # (n,), (n,), (q, n)
-        w0 = obj.weights * (obj.irls_weight(r0 * sw) if obj.loss != "l2" else 1.0)
+        w0 = obj.step_weights(r0)
         P = (J0[:, None, :] * J0[None, :, :] * w0).reshape(q * q, -1)
         A = (counts @ P.T).reshape(-1, q, q)
         curv = _curvature(obj, u0)
@@ -312,7 +314,7 @@ class _SharedStart:
         if curv is not None:
             A = _with_curvature(A, (counts @ (curv * (w0 * r0)).T).reshape(-1, q, q))
         g = counts @ (J0 * (w0 * r0)).T
-        cost = counts @ obj.rho(r0 * sw)
+        cost = counts @ obj.rho(r0 * np.sqrt(obj.weights))
         step, pred = _lm_step(A, g, np.full(counts.shape[0], lam0))
         return cls(step, pred, cost, r0, f0, J0, curv)
 
@@ -370,8 +372,7 @@ def _slow_for_gauss_newton(obj: Objective, u: np.ndarray) -> bool:
     if curv is None:
         return False
     r, _, J = obj.residuals_model_jacq(u)
-    w = obj.weights * (obj.irls_weight(r * np.sqrt(obj.weights)) if obj.loss != "l2" else 1.0)
-    return _gauss_newton_rate(J, w, r, curv) > 0.2
+    return _gauss_newton_rate(J, obj.step_weights(r), r, curv) > 0.2
 
 
 def _with_curvature(A: np.ndarray, S: np.ndarray) -> np.ndarray:
@@ -460,7 +461,7 @@ def _lm_loop(
         # The Jacobian at each current point: kept from the trial that found it (a law with a
         # joint value+Jacobian), else computed here for the problems still running.
         Ja = J[:, sel] if joint else obj.jacq(Ua, f[sel])  # (q, b, n)
-        W = w_user[sel] * obj.irls_weight(ra * sw) if robust else w_user[sel]
+        W = counts[sel] * obj.step_weights(ra) if robust else w_user[sel]
         A, g = _normal_equations(Ja, W, ra)
         if fresh_curvature:
             curv = _curvature(obj, Ua)  # at every current point, for single fits

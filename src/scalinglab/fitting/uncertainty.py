@@ -53,8 +53,7 @@ def residual_scale(obj: Objective, u: np.ndarray) -> tuple[np.ndarray, float, in
 def delta_cov(obj: Objective, u: np.ndarray, s: float) -> np.ndarray:
     """s²(JᵀWJ)⁻¹, with W the user weights times the robust loss's IRLS weights."""
     J = obj.jac(u)
-    r = obj.residuals(u) * np.sqrt(obj.weights)
-    W = obj.weights * obj.irls_weight(r)
+    W = obj.step_weights(obj.residuals(u))
     A = (J * W[:, None]).T @ J
     try:
         inv = np.linalg.inv(A)

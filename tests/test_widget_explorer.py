@@ -159,6 +159,33 @@ def test_brush_in_a_running_kernel_defers_held_out_scores_until_it_rests() -> No
     asyncio.run(drag())
 
 
+def test_a_drag_holds_the_axes_still_and_the_rest_restores_the_exact_domains() -> None:
+    # While the brush moves, the y axis keeps its domain as long as it still shows every
+    # point and curve (no rescale, no full redraw per refit); at rest, the exact domain.
+    async def drag() -> None:
+        w = explorer()
+        brush(w, [1e7, 1e10], 1)
+        first = w.chart_data["signals"]["ydomain"]
+        code = w.code
+        brush(w, [1.2e7, 1.1e10], 2)
+        held = w.chart_data["signals"]["ydomain"]
+        pts, lines = w.chart_data["datasets"]["points"], (w.chart_data["datasets"]["fits"]
+                                                         + w.chart_data["datasets"]["extrapolation"])
+        exact = sl.charts.domains(pts, lines, None, None, "log", w.y_scale)["ydomain"]
+        assert held == first != exact  # held still, although the exact domain moved
+        ys = [r["y"] for r in pts + lines if r["y"] is not None]
+        assert held[0] <= min(ys) and max(ys) <= held[1]  # and it still shows everything
+        assert w.code == code  # the snippet waits for the rest too
+        await asyncio.sleep(1.0)
+        rest = w.chart_data["signals"]["ydomain"]
+        pts, lines = w.chart_data["datasets"]["points"], (w.chart_data["datasets"]["fits"]
+                                                         + w.chart_data["datasets"]["extrapolation"])
+        assert rest == sl.charts.domains(pts, lines, None, None, "log", w.y_scale)["ydomain"]
+        assert w.code != code
+
+    asyncio.run(drag())
+
+
 def test_a_drag_refits_warm_and_the_rest_refits_in_full_to_the_same_optimum() -> None:
     # While the brush moves, each law restarts from its fit of the previous range alone;
     # when it rests, the full multi-start fit runs. Both reach sl.fit's optimum.

@@ -384,6 +384,38 @@ def domains(
     return {"xdomain": _domain(xs, x_scale, pad=0.02), "ydomain": _domain(ys, y_scale, pad=0.06)}
 
 
+def steady_domain(previous: Sequence[float] | None, new: Sequence[float], scale: str = "log",
+                  min_fill: float = 0.6) -> list[float]:
+    """``previous`` if it still shows everything ``new`` must show and ``new`` fills at least
+    ``min_fill`` of its span (log10 units on a log axis); else ``new``.
+
+    The widget uses this while a brush is dragged, so the axis holds still instead of moving
+    with every refit (and the chart is not redrawn from scratch each time); the exact domain
+    returns when the brush rests.
+
+    >>> steady_domain([1.0, 100.0], [2.0, 90.0])     # inside and wide enough: keep
+    [1.0, 100.0]
+    >>> steady_domain([1.0, 100.0], [0.5, 90.0])     # a curve went below: take the new one
+    [0.5, 90.0]
+    >>> steady_domain([1.0, 100.0], [10.0, 20.0])    # far narrower: take the new one
+    [10.0, 20.0]
+    """
+    new = [float(v) for v in new]
+    if previous is None or len(previous) != 2:
+        return new
+    p0, p1 = float(previous[0]), float(previous[1])
+    n0, n1 = new
+    if not (p0 <= n0 and n1 <= p1):
+        return new
+    if scale == "log":
+        if min(p0, n0) <= 0:
+            return new
+        span_p, span_n = math.log10(p1 / p0), math.log10(n1 / n0)
+    else:
+        span_p, span_n = p1 - p0, n1 - n0
+    return [p0, p1] if span_p > 0 and span_n >= min_fill * span_p else new
+
+
 def _domain(values: Sequence[float], scale: str, pad: float) -> list[float]:
     v = np.asarray([a for a in values if a is not None and math.isfinite(a)], dtype=float)
     if scale == "log":

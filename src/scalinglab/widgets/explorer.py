@@ -201,6 +201,8 @@ class LawExplorer(anywidget.AnyWidget):
         self._version = 0
         self._auto_y_scale = y_scale is None
         self._settle_handle: asyncio.TimerHandle | None = None
+        # the chart's axis domains last sent, and what they belong to (see _steady)
+        self._domains: tuple[tuple, dict[str, list[float]]] | None = None
         with self._silent():
             self.law_info = [
                 {"name": n, "color": charts.law_color(n), "formula": _formula_text(n),
@@ -348,11 +350,12 @@ class LawExplorer(anywidget.AnyWidget):
         fits = self._fit(work, fast=fast) if refit or self._fits is None else self._fits
         data, solutions, draw_notes = self._draw(work, fits)
         spec = self._spec(work) if respec or not self.spec else None
-        code = self._code(fits)
+        # a drag's quick refits leave the code snippet to the refit at rest
+        code = None if fits.pending else self._code(fits)
         self._publish(fits, data, solutions, draw_notes, spec, code, request_id)
 
     def _publish(self, fits: _Fits, data: dict[str, Any], solutions: list[dict],
-                 draw_notes: list[str], spec: dict | None, code: str,
+                 draw_notes: list[str], spec: dict | None, code: str | None,
                  request_id: int | None) -> None:
         self._fits = fits
         self.results = dict(fits.results)
@@ -373,7 +376,8 @@ class LawExplorer(anywidget.AnyWidget):
             self.metric_rows = fits.metric_rows
             self.param_rows = fits.param_rows
             self.solutions = solutions
-            self.code = code
+            if code is not None:
+                self.code = code
             self.notes = list(dict.fromkeys(fits.notes + draw_notes))
             msg = " ".join(fits.messages)
             self.status = (f"{msg} Fitted in {fits.seconds * 1e3:.0f} ms." if msg
@@ -797,8 +801,8 @@ class LawExplorer(anywidget.AnyWidget):
                                  "lo": _num(sol.lo), "hi": _num(sol.hi)})
         line, targets = charts.target_rows(sols, self.target, color_by=color_by,
                                            horizon_x=horizon_x)
-        dom = charts.domains(points, fits_rows + extrap, horizon_x, self.target,
-                             self.x_scale, self.y_scale)
+        dom = self._steady(charts.domains(points, fits_rows + extrap, horizon_x, self.target,
+                                          self.x_scale, self.y_scale), dragging=fits.pending)
         if self.x_scale == "log" and (finite <= 0).any():
             notes.append(f"{self.x!r} has values <= 0, which a log axis cannot show: "
                          "switch the x axis to linear")
@@ -807,6 +811,18 @@ class LawExplorer(anywidget.AnyWidget):
                 "signals": dom,
                 "timing": {"draw_ms": (time.perf_counter() - self._draw_t0) * 1e3}}
         return data, sol_rows, notes
+
+    def _steady(self, dom: dict[str, list[float]], dragging: bool) -> dict[str, list[float]]:
+        """While the brush is dragged, keep the axes where they were as long as they still
+        show every point and curve (`charts.steady_domain`); at rest, the exact domains."""
+        key = (id(self._frame), self.x, self.y, self.group, self.x_scale, self.y_scale,
+               self.horizon, self.target, tuple(self.laws), self.band)
+        if dragging and self._domains is not None and self._domains[0] == key:
+            last = self._domains[1]
+            dom = {"xdomain": charts.steady_domain(last["xdomain"], dom["xdomain"], self.x_scale),
+                   "ydomain": charts.steady_domain(last["ydomain"], dom["ydomain"], self.y_scale)}
+        self._domains = (key, dom)
+        return dom
 
     def _spec(self, work: pd.DataFrame) -> dict[str, Any]:
         series = list(pd.unique(work[SERIES_COL])) if SERIES_COL in work else [self.y]

@@ -190,7 +190,8 @@ def measure_kernel(drags: int) -> dict[str, list[float]]:
     return {"brush": brush, "brush_cpu": cpu, "full": full}
 
 
-PARTS = ("ms", "queue_ms", "rtt_ms", "up_ms", "kernel_ms", "down_ms", "wait_ms", "draw_ms")
+PARTS = ("ms", "queue_ms", "rtt_ms", "up_ms", "kernel_ms", "kernel_cpu_ms", "down_ms", "wait_ms",
+         "draw_ms")
 
 
 def breakdown(samples: list[dict[str, Any]]) -> str:
@@ -215,6 +216,7 @@ PART_NAMES = {
     "ms": "whole sample", "queue_ms": "waiting for the request in flight (pacer)",
     "rtt_ms": "round trip: send → chart data in the browser", "up_ms": "leg to the kernel",
     "kernel_ms": "kernel's own time (inside the round trip)",
+    "kernel_cpu_ms": "the same, CPU time (the rest is waiting for a core)",
     "down_ms": "leg back to the browser", "wait_ms": "waiting behind an earlier draw",
     "draw_ms": "drawing (Vega changeset → runAsync)",
 }

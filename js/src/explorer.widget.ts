@@ -125,6 +125,8 @@ export interface LatencySample {
   queue_ms?: number;
   rtt_ms?: number;
   kernel_ms?: number;
+  /** CPU time of that handler (kernel_ms minus waiting for a core on a busy machine). */
+  kernel_cpu_ms?: number;
   up_ms?: number;
   down_ms?: number;
   wait_ms?: number;
@@ -306,7 +308,7 @@ function render({ model, el }: RenderProps<ExplorerState>) {
 
   function recordLatency(
     id: number | null | undefined,
-    parts: { kernel_ms?: number; sent_at?: number; drawStart?: number },
+    parts: { kernel_ms?: number; kernel_cpu_ms?: number; sent_at?: number; drawStart?: number },
   ): void {
     if (id === null || id === undefined) return;
     const at = sentAt.get(id);
@@ -329,6 +331,7 @@ function render({ model, el }: RenderProps<ExplorerState>) {
       queue_ms: at.sent - at.t0,
       rtt_ms: arrived - at.sent,
       kernel_ms: parts.kernel_ms,
+      kernel_cpu_ms: parts.kernel_cpu_ms,
       wait_ms: drawStart - arrived,
       draw_ms: now - drawStart,
     });

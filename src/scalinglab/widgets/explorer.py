@@ -346,6 +346,7 @@ class LawExplorer(anywidget.AnyWidget):
         """
         if self._frame is None:
             return
+        self._cpu_t0 = time.thread_time()
         work = self._working_frame(self._frame)
         fits = self._fit(work, fast=fast) if refit or self._fits is None else self._fits
         data, solutions, draw_notes = self._draw(work, fits)
@@ -368,6 +369,8 @@ class LawExplorer(anywidget.AnyWidget):
             fit_ms=fits.seconds * 1e3,
             kernel_ms=fits.seconds * 1e3
             + ((time.perf_counter() - drawn) * 1e3 if drawn is not None else 0.0),
+            # the same span in CPU time: on a busy machine the wall time includes waiting
+            kernel_cpu_ms=(time.thread_time() - getattr(self, "_cpu_t0", time.thread_time())) * 1e3,
             sent_at=time.time() * 1e3,  # epoch ms: splits the round trip into its two legs
         )
         with self.hold_sync(), self._silent():

@@ -56,6 +56,8 @@ SETUP = DATA + f'w = sl.LawExplorer(df, x="D", y="loss", laws={LAWS!r}, ci="boot
 # The floor: one family with delta-method bands, so the kernel does almost nothing and the
 # time is mostly the comm round trip, JupyterLab and Vega drawing.
 FLOOR = DATA + 'w = sl.LawExplorer(df, x="D", y="loss", laws=["power"], ci="delta")\n'
+# The same three families with delta-method bands: what the bootstrap adds per drag frame.
+DELTA3 = DATA + f'w = sl.LawExplorer(df, x="D", y="loss", laws={LAWS!r}, ci="delta")\n'
 
 
 def brush_plan(n: int, seed: int = SEED) -> list[tuple[float, float]]:
@@ -260,15 +262,17 @@ def markdown(rows: list[str], info: dict[str, Any]) -> str:
 
 Setup: {N_POINTS} points, {len(LAWS)} families ({", ".join(LAWS)}), bootstrap bands
 (the widget's default n_boot), JupyterLab with a real ipykernel, headless Debian Chromium
-driven by Playwright, {info["drags"]} brush drags of 10 mouse steps each{runs}. The Jupyter
-server {nodelay}. While a brush is dragged, each law is refitted from its previous fit and
-its fit of the whole series, and the axes hold still while they show everything; the full
-multi-start fit, held-out scores, exact axes and the code snippet follow when it rests.
+driven by Playwright, {info["drags"]} brush drags of 10 mouse steps each{runs}.
+The Jupyter server {nodelay}.
+While a brush is dragged, each law is refitted from its previous fit and its fit of the
+whole series, and the axes hold still while they show everything; the full multi-start fit,
+held-out scores, exact axes and the code snippet follow when it rests.
 End to end =
 `window.__scalinglab_latency` (from the brush event to the changeset with the new band
 drawn); "last range of a drag" is the sample that puts the final brush on screen (it may wait
-for the drag's first request to finish). The floor row repeats the drags with one family
-and delta-method bands: mostly comm round trip, JupyterLab and Vega drawing. Kernel rows:
+for the drag's first request to finish). The "delta bands" row repeats the drags with the
+same three families and delta-method bands (what the bootstrap adds); the floor row with one
+family and delta-method bands: mostly comm round trip, JupyterLab and Vega drawing. Kernel rows:
 the widget's Python side alone, same configuration and ranges, in one process: the brush
 message handler (the fast path a drag takes: each law refitted from its fit of the previous
 range; the full multi-start fit and held-out scores follow when the brush rests), as wall
@@ -277,7 +281,7 @@ a core), and a full refit set from Python.
 Machine: {cpu}, Python {platform.python_version()}, load average during the run: {load}.
 It is a virtual machine whose speed varies by tens of percent from one run to the next; the
 kernel rows, measured in the same run, show how fast it was.
-Run: `.venv/bin/python benchmarks/e2e_latency.py`, {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}.
+Run: `.venv/bin/python benchmarks/e2e_latency.py --runs {info.get("runs", 1)} --drags {info["drags"]}`, {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}.
 
 | measure | n | p50 ms | p95 ms | max ms | goal | verdict |
 | --- | --- | --- | --- | --- | --- | --- |
@@ -327,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     if not samples:
         print("the front end recorded no latency samples (window.__scalinglab_latency empty)")
         return 1
+    delta3, _ = measure_end_to_end(args.drags, DELTA3)
     floor, floor_info = measure_end_to_end(args.drags, FLOOR)
     floor_samples = [ms for drag in floor for ms in drag]
     per_run = [
@@ -344,6 +349,8 @@ def main(argv: list[str] | None = None) -> int:
             "p95 ≤ 150",
             150,
         ),
+        _row("end to end, 3 families, delta bands (no bootstrap)",
+             percentiles([ms for d in delta3 for ms in d]), "—", INF),
         _row("end to end floor: 1 family, delta bands", percentiles(floor_samples), "—", INF),
         _row("kernel: brush message handler (wall)", percentiles(kernel["brush"]), "p95 ≤ 100",
              100),

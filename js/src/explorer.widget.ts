@@ -447,6 +447,10 @@ function render({ model, el }: RenderProps<ExplorerState>) {
     );
     const empty = cols.length === 0;
     root.classList.toggle("sl-is-empty", empty);
+    // With a table, "load another table" sits under the chart (beside the taller side
+    // panel, instead of leaving a gap there); without one it is the whole widget.
+    const home = empty ? root : chartWrap;
+    if (dropzone.parentElement !== home) home.appendChild(dropzone);
     for (const s of [xSelect, ySelect, groupSelect]) s.disabled = empty;
     replaceChildren(
       dropTitle,

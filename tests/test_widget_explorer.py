@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import scalinglab as sl
+from scalinglab.errors import ScalingLabError
 from scalinglab.widgets.explorer import LawExplorer
 from scalinglab.widgets.tables import guess_xy, read_table
 
@@ -182,6 +183,34 @@ def test_a_drag_holds_the_axes_still_and_the_rest_restores_the_exact_domains() -
                                                          + w.chart_data["datasets"]["extrapolation"])
         assert rest == sl.charts.domains(pts, lines, None, None, "log", w.y_scale)["ydomain"]
         assert w.code != code
+
+    asyncio.run(drag())
+
+
+def test_drag_ci_delta_draws_quick_bands_while_dragging_and_bootstrap_at_rest() -> None:
+    async def drag() -> None:
+        w = explorer(drag_ci="delta", ci="bootstrap", n_boot=100)
+        brush(w, [1e7, 1e10], 1)
+        assert {r.uncertainty.method for r in w.results.values()} == {"delta"}
+        assert "bootstrap bands follow" in w.status
+        assert w.chart_data["datasets"]["bands"]  # a band is drawn while the brush moves
+        await asyncio.sleep(1.0)
+        assert {r.uncertainty.method for r in w.results.values()} == {"bootstrap"}
+
+    asyncio.run(drag())
+    with pytest.raises(ScalingLabError, match="drag_ci must be 'same' or 'delta'"):
+        explorer(drag_ci="fast")
+    w = explorer()
+    with pytest.raises(ScalingLabError, match="drag_ci must be"):
+        w.drag_ci = "quick"
+    assert w.drag_ci == "same"
+
+
+def test_by_default_a_drag_keeps_bootstrap_bands() -> None:
+    async def drag() -> None:
+        w = explorer(ci="bootstrap", n_boot=100)
+        brush(w, [1e7, 1e10], 1)
+        assert {r.uncertainty.method for r in w.results.values()} == {"bootstrap"}
 
     asyncio.run(drag())
 

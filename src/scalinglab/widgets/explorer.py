@@ -117,6 +117,9 @@ class LawExplorer(anywidget.AnyWidget):
         metrics, log otherwise).
     ci, n_boot, loss, space, seed : passed to the kernel (`sl.fit`).
     holdout : the number of largest-x points held out to score extrapolation (`sl.compare`).
+    drag_ci : ``"same"`` (default): while the brush is dragged, bands come from ``ci`` as at
+        rest. ``"delta"``: delta-method bands while it moves (several times quicker to
+        refit: for a slow machine), and ``ci``'s bands when it rests.
     variables : for multi-variable laws (e.g. chinchilla), the columns in the law's variable
         order (default: the law's own variable names).
     """
@@ -143,6 +146,7 @@ class LawExplorer(anywidget.AnyWidget):
     space = t.Unicode("log").tag(sync=True)
     seed = t.Int(0).tag(sync=True)
     holdout = t.Int(3).tag(sync=True)
+    drag_ci = t.Unicode("same").tag(sync=True)
     # drawing
     band = t.Unicode("confidence").tag(sync=True)
     horizon = t.Float(100.0).tag(sync=True)
@@ -187,6 +191,7 @@ class LawExplorer(anywidget.AnyWidget):
         space: str = "log",
         seed: int = 0,
         holdout: int = 3,
+        drag_ci: str = "same",
         variables: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -214,6 +219,8 @@ class LawExplorer(anywidget.AnyWidget):
             self.y_scale = y_scale or "log"
             self.ci, self.n_boot, self.loss, self.space = ci or "none", n_boot, loss, space
             self.seed, self.holdout = seed, holdout
+            self._check("drag_ci", drag_ci)
+            self.drag_ci = drag_ci
             if laws is not None:
                 self.laws = list(laws)
             if variables is not None:
@@ -278,6 +285,18 @@ class LawExplorer(anywidget.AnyWidget):
             return
         self._change(change, refit=False)
 
+    @t.observe("drag_ci")
+    def _on_drag_ci(self, change: dict[str, Any]) -> None:
+        # only the next drag is affected: nothing to refit now
+        try:
+            self._check("drag_ci", change["new"])
+        except ScalingLabError as e:
+            with self._silent():
+                self.set_trait("drag_ci", change["old"])
+            self._fail(e)
+            if not self._from_frontend():
+                raise
+
     def _change(self, change: dict[str, Any], refit: bool) -> None:
         name = change["name"]
         try:
@@ -304,6 +323,8 @@ class LawExplorer(anywidget.AnyWidget):
             raise ScalingLabError(f"{name} must be 'log' or 'linear', not {value!r}")
         elif name == "band" and value not in ("confidence", "prediction", "none"):
             raise ScalingLabError(f"band must be 'confidence', 'prediction' or 'none', not {value!r}")
+        elif name == "drag_ci" and value not in ("same", "delta"):
+            raise ScalingLabError(f"drag_ci must be 'same' or 'delta', not {value!r}")
         elif name == "level" and not 0 < value < 1:
             raise ScalingLabError(f"level must lie in (0, 1), e.g. 0.95, not {value!r}")
         elif name == "horizon" and not (math.isfinite(value) and value >= 1):
@@ -630,7 +651,9 @@ class LawExplorer(anywidget.AnyWidget):
             # keep the last held-out verdict until the scores are recomputed
             kept = {k: v for k, v in self._fits.best.items() if v in self.laws}
             best = {**best, **kept}
-            messages = ["Held-out scores follow when the brush rests."]
+            messages = ["Held-out scores follow when the brush rests." if self.drag_ci == "same"
+                        or self.ci != "bootstrap" else
+                        "Held-out scores and bootstrap bands follow when the brush rests."]
         metric_rows, param_rows = [], []
         for n in self.laws:
             fitted = per_series[n]
@@ -679,6 +702,8 @@ class LawExplorer(anywidget.AnyWidget):
         errors: dict[str, str] = {n: "" for n in laws}  # laws still to fit alone
         message = ""
         warm = self._warm_starts(laws, series, frame, x, kw) if fast else {}
+        if fast and self.drag_ci == "delta" and kw["ci"] == "bootstrap":
+            kw = {**kw, "ci": "delta"}  # quick bands while the brush moves
         if not fast:
             try:
                 cmp = compare(frame, x=x, y=self.y, laws=laws, holdout=holdout,

@@ -97,11 +97,14 @@ def _lsq(obj: Objective, u0: np.ndarray, tight: bool) -> tuple[np.ndarray, int]:
     u, nfev = np.asarray(u0, dtype=float), 0
     cost = float(obj.value(u))
     for _ in range(4 if tight else 2):
-        with np.errstate(all="ignore"):
-            out = least_squares(
-                obj.ls_residuals, u, jac=obj.ls_jac, bounds=(lo, hi), method="trf",
-                x_scale="jac", xtol=tol, ftol=tol, gtol=tol, max_nfev=50, **kw,
-            )
+        try:
+            with np.errstate(all="ignore"):
+                out = least_squares(
+                    obj.ls_residuals, u, jac=obj.ls_jac, bounds=(lo, hi), method="trf",
+                    x_scale="jac", xtol=tol, ftol=tol, gtol=tol, max_nfev=50, **kw,
+                )
+        except (ValueError, np.linalg.LinAlgError):
+            break  # residuals or Jacobian overflowed on the way: keep the last good point
         nfev += int(out.nfev)
         new = float(obj.value(out.x))
         if not new <= cost:
@@ -173,6 +176,8 @@ def point_fit(
         cand = (u, c) if c <= float(obj.value(u0)) else (u0, float(obj.value(u0)))
         if cand[1] < best_cost:
             best_u, best_cost = cand
+    if best_u is not None and not np.all(np.isfinite(obj.pmap.theta(best_u))):
+        best_u = None  # a parameter ran off to infinity (e.g. a rate on data spanning 1e200)
     if best_u is None or not np.isfinite(best_cost):
         raise ScalingLabError(
             f"the fit of law {obj.law.name!r} did not converge to finite values: check the data "
@@ -379,7 +384,11 @@ def _with_curvature(A: np.ndarray, S: np.ndarray) -> np.ndarray:
     """Newton matrices A + S where they are positive definite, else the Gauss–Newton A."""
     H = A + S
     scale = np.maximum(np.einsum("bpp->b", A), 1e-300)
-    pd = np.all(np.linalg.eigvalsh(H) > 1e-10 * scale[:, None], axis=1)
+    # a curvature that overflowed (e.g. an exponential of huge x) is not used
+    ok = np.all(np.isfinite(H), axis=(1, 2))
+    pd = np.zeros(len(H), dtype=bool)
+    if ok.any():
+        pd[ok] = np.all(np.linalg.eigvalsh(H[ok]) > 1e-10 * scale[ok, None], axis=1)
     return np.where(pd[:, None, None], H, A)
 
 

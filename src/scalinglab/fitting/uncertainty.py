@@ -15,6 +15,7 @@ space; for the bootstrap, residuals of the point fit resampled onto each curve.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -46,7 +47,15 @@ def residual_scale(obj: Objective, u: np.ndarray) -> tuple[np.ndarray, float, in
     w = obj.weights
     n = int((w > 0).sum())
     dof = max(n - obj.pmap.q, 1)
-    s2 = float(np.sum(w * r * r) / dof)
+    with np.errstate(over="ignore", invalid="ignore"):
+        s2 = float(np.sum(w * r * r) / dof)
+    if not math.isfinite(s2):
+        big = float(np.nanmax(np.abs(r))) if np.isfinite(r).any() else float("inf")
+        raise ScalingLabError(
+            f"the {obj.law.name!r} fit leaves residuals too large to square (up to {big:.3g}): "
+            "the data span too many orders of magnitude for this fit; fit in space='log', "
+            "rescale the columns, or remove the extreme rows"
+        )
     return r, float(np.sqrt(s2)), dof
 
 

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 import scalinglab as sl
+
+# Property tests explore new random cases on every local run; CI (.ci/run sets
+# HYPOTHESIS_PROFILE=ci) replays a fixed sequence, so a landing never hinges on a lucky draw.
+# Cases found locally are pinned with @example in the tests.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
 
 
 def synthetic(law: str, params: dict[str, float], x: np.ndarray, noise: float = 0.01,

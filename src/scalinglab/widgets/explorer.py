@@ -208,6 +208,7 @@ class LawExplorer(anywidget.AnyWidget):
         self._settle_handle: asyncio.TimerHandle | None = None
         # the chart's axis domains last sent, and what they belong to (see _steady)
         self._domains: tuple[tuple, dict[str, list[float]]] | None = None
+        self._cpu_t0 = 0.0  # thread CPU time when the current update began (latency parts)
         with self._silent():
             self.law_info = [
                 {"name": n, "color": charts.law_color(n), "formula": _formula_text(n),
@@ -219,8 +220,7 @@ class LawExplorer(anywidget.AnyWidget):
             self.y_scale = y_scale or "log"
             self.ci, self.n_boot, self.loss, self.space = ci or "none", n_boot, loss, space
             self.seed, self.holdout = seed, holdout
-            self._check("drag_ci", drag_ci)
-            self.drag_ci = drag_ci
+            self.drag_ci = drag_ci  # checked by _on_drag_ci
             if laws is not None:
                 self.laws = list(laws)
             if variables is not None:
@@ -287,21 +287,22 @@ class LawExplorer(anywidget.AnyWidget):
 
     @t.observe("drag_ci")
     def _on_drag_ci(self, change: dict[str, Any]) -> None:
-        # only the next drag is affected: nothing to refit now
-        try:
-            self._check("drag_ci", change["new"])
-        except ScalingLabError as e:
-            with self._silent():
-                self.set_trait("drag_ci", change["old"])
-            self._fail(e)
-            if not self._from_frontend():
-                raise
+        self._change(change, refit=False, redraw=False)  # only the next drag is affected
 
-    def _change(self, change: dict[str, Any], refit: bool) -> None:
+    @property
+    def _delta_while_dragging(self) -> bool:
+        """Does a drag frame draw delta-method bands instead of the bootstrap's?"""
+        return self.drag_ci == "delta" and self.ci == "bootstrap"
+
+    def _change(self, change: dict[str, Any], refit: bool, redraw: bool = True) -> None:
+        """Check a changed trait and refit / redraw; on a ScalingLabError put the old value
+        back and show the error (raising it too unless the front end made the change)."""
         name = change["name"]
         try:
             self._check(name, change["new"])
-            self._update(refit=refit, respec=name in ("x", "y", "group", "x_scale", "y_scale"))
+            if redraw:
+                self._update(refit=refit,
+                             respec=name in ("x", "y", "group", "x_scale", "y_scale"))
         except ScalingLabError as e:
             with self._silent():
                 self.set_trait(name, change["old"])
@@ -391,7 +392,7 @@ class LawExplorer(anywidget.AnyWidget):
             kernel_ms=fits.seconds * 1e3
             + ((time.perf_counter() - drawn) * 1e3 if drawn is not None else 0.0),
             # the same span in CPU time: on a busy machine the wall time includes waiting
-            kernel_cpu_ms=(time.thread_time() - getattr(self, "_cpu_t0", time.thread_time())) * 1e3,
+            kernel_cpu_ms=(time.thread_time() - self._cpu_t0) * 1e3,
             sent_at=time.time() * 1e3,  # epoch ms: splits the round trip into its two legs
         )
         with self.hold_sync(), self._silent():
@@ -651,9 +652,9 @@ class LawExplorer(anywidget.AnyWidget):
             # keep the last held-out verdict until the scores are recomputed
             kept = {k: v for k, v in self._fits.best.items() if v in self.laws}
             best = {**best, **kept}
-            messages = ["Held-out scores follow when the brush rests." if self.drag_ci == "same"
-                        or self.ci != "bootstrap" else
-                        "Held-out scores and bootstrap bands follow when the brush rests."]
+            messages = ["Held-out scores and bootstrap bands follow when the brush rests."
+                        if self._delta_while_dragging else
+                        "Held-out scores follow when the brush rests."]
         metric_rows, param_rows = [], []
         for n in self.laws:
             fitted = per_series[n]
@@ -702,7 +703,7 @@ class LawExplorer(anywidget.AnyWidget):
         errors: dict[str, str] = {n: "" for n in laws}  # laws still to fit alone
         message = ""
         warm = self._warm_starts(laws, series, frame, x, kw) if fast else {}
-        if fast and self.drag_ci == "delta" and kw["ci"] == "bootstrap":
+        if fast and self._delta_while_dragging:
             kw = {**kw, "ci": "delta"}  # quick bands while the brush moves
         if not fast:
             try:

@@ -143,6 +143,23 @@ def test_brush_message_refits_and_echoes_the_request_id() -> None:
     assert w.chart_data["request_id"] == 8
 
 
+def test_a_brush_sends_its_range_and_the_refit_in_one_state_message() -> None:
+    w = explorer()
+    states: list[dict] = []
+    w._send = lambda msg, buffers=None: states.append(msg)  # type: ignore[method-assign]
+    brush(w, [1e8, 1e10], 7)
+    updates = [m["state"] for m in states if m.get("method") == "update"]
+    assert len(updates) == 1, [sorted(u) for u in updates]
+    assert updates[0]["fit_range"] == [1e8, 1e10]
+    assert updates[0]["chart_data"]["request_id"] == 7
+    states.clear()
+    brush(w, [1e11, 1e12], 8)  # no points there: the error and the kept range, together
+    updates = [m["state"] for m in states if m.get("method") == "update"]
+    assert len(updates) == 1
+    assert "usable point" in updates[0]["error"]
+    assert updates[0].get("fit_range", [1e8, 1e10]) == [1e8, 1e10]
+
+
 def test_brush_in_a_running_kernel_defers_held_out_scores_until_it_rests() -> None:
     async def drag() -> None:
         w = explorer()

@@ -497,14 +497,17 @@ class LawExplorer(anywidget.AnyWidget):
             self._fail(ScalingLabError(f"bad fit range from the chart: {rng!r} ({e})"), rid)
             return
         old = self.fit_range
-        with self._silent():
-            self.fit_range = new
-        try:
-            self._update(refit=True, respec=False, request_id=rid, fast=self._schedule_settle())
-        except ScalingLabError as e:
+        # the new fit_range goes out in the same message as the refit it belongs to
+        with self.hold_sync():
             with self._silent():
-                self.fit_range = old
-            self._fail(e, rid)
+                self.fit_range = new
+            try:
+                self._update(refit=True, respec=False, request_id=rid,
+                             fast=self._schedule_settle())
+            except ScalingLabError as e:
+                with self._silent():
+                    self.fit_range = old
+                self._fail(e, rid)
 
     def _schedule_settle(self, delay: float = 0.35) -> bool:
         """In a running kernel, plan the full refit (with held-out scores) for when the brush

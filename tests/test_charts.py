@@ -66,7 +66,10 @@ def test_domains_cover_points_curves_and_target_but_not_bands(res: sl.FitResult)
 def test_prediction_band_and_no_band(res: sl.FitResult) -> None:
     conf = res.chart(band="confidence").to_dict()["datasets"]["bands"]
     pred = res.chart(band="prediction").to_dict()["datasets"]["bands"]
-    assert np.mean([(p["hi"] - p["lo"]) >= (c["hi"] - c["lo"]) for p, c in zip(pred, conf, strict=True)]) > 0.95
+    # the two bands keep different vertices (charts.keep_vertices): compare on conf's
+    xs = np.log10([c["x"] for c in conf])
+    pred_w = np.interp(xs, np.log10([p["x"] for p in pred]), [p["hi"] - p["lo"] for p in pred])
+    assert np.mean(pred_w >= np.array([c["hi"] - c["lo"] for c in conf]) * (1 - 1e-3)) > 0.95
     assert res.chart(band="none").to_dict()["datasets"]["bands"] == []
     with pytest.raises(sl.ScalingLabError, match="band"):
         res.chart(band="wide")
@@ -145,3 +148,94 @@ def test_grid_is_log_spaced() -> None:
     g = charts.grid(1e3, 1e6, 4)
     np.testing.assert_allclose(g, [1e3, 1e4, 1e5, 1e6])
     np.testing.assert_allclose(charts.grid(0, 3, 4, log=True), [0, 1, 2, 3])
+
+
+# ------------------------------------------------------------------ curve simplification
+def _chord_error(xs: np.ndarray, ys: np.ndarray, keep: np.ndarray) -> float:
+    """Largest distance of any sample from the straight line between the kept ones."""
+    return float(np.max(np.abs(np.interp(xs, xs[keep], ys[keep]) - ys)))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_keep_vertices_keeps_every_dropped_sample_within_tol_of_its_chord(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(3, 200))
+    xs = np.arange(n, dtype=float)
+    rows = np.vstack([
+        np.cumsum(rng.normal(0, 1, n)) * rng.uniform(0.001, 0.1),  # rough
+        np.tanh((xs - n / 2) / rng.uniform(1, n)) * rng.uniform(0.1, 1),  # a sigmoid
+        np.abs(xs - rng.uniform(0, n)) * 0.01,  # a kink
+    ])
+    tol = float(10 ** rng.uniform(-5, -1))
+    keep = charts.keep_vertices(rows, tol)
+    assert keep[0] and keep[-1]
+    for row in rows:
+        assert _chord_error(xs, row, keep) <= tol * (1 + 1e-9)
+
+
+def test_keep_vertices_of_a_line_keeps_its_ends_and_of_bad_values_keeps_all() -> None:
+    x = np.linspace(0, 1, 100)
+    assert charts.keep_vertices(3 * x - 1, 1e-9).nonzero()[0].tolist() == [0, 99]
+    assert charts.keep_vertices(np.where(x > 0.5, np.nan, x), 1e-3).all()
+    assert charts.keep_vertices(x**2, 0).all()
+
+
+def _curves_for_every_law(df: pd.DataFrame) -> list[charts.Curve]:
+    curves = []
+    for name in sl.laws.names():
+        if len(sl.get_law(name).variables) != 1:
+            continue
+        try:
+            res = sl.fit(df, x="D", y="loss", law=name, ci="delta")
+        except sl.ScalingLabError:
+            continue
+        curves.append(charts.Curve(res, x_span=(float(df.D.min()), float(df.D.max()))))
+    return curves
+
+
+@pytest.mark.parametrize("scales", [("log", "log"), ("log", "linear"), ("linear", "linear")])
+def test_simplified_curves_stay_within_tol_of_the_full_grid(scales: tuple[str, str]) -> None:
+    """Every law's curve, band and dashed part, drawn through the kept vertices only, stays
+    within SIMPLIFY_TOL of the y axis' span of the curve on the full grid, on either axis."""
+    x_scale, y_scale = scales
+    rng = np.random.default_rng(3)
+    D = np.logspace(6, 10, 60)
+    df = pd.DataFrame({"D": D, "loss": (400 * D**-0.3 + 1.7) * np.exp(rng.normal(0, 0.02, 60))})
+    curves = _curves_for_every_law(df)
+    assert len(curves) >= 8
+    kw = {"log_x": x_scale == "log", "log_y": y_scale == "log"}
+    full = charts.curve_rows(curves, "D", 1e12, simplify=0, **kw)
+    simple = charts.curve_rows(curves, "D", 1e12, y_extent=df.loss.tolist(), **kw)
+    sx = np.log10 if x_scale == "log" else (lambda v: np.asarray(v, dtype=float))
+    sy = np.log10 if y_scale == "log" else (lambda v: np.asarray(v, dtype=float))
+    with np.errstate(all="ignore"):  # a curve may go below 0 (none on a log axis)
+        axis = sy(np.array([*df.loss, *(r["y"] for r in full[0] + full[1])], dtype=float))
+    axis = axis[np.isfinite(axis)]
+    span = float(axis.max() - axis.min())
+    n_full = n_kept = 0
+    for f_rows, s_rows, fields in zip(full, simple, [("y",), ("y",), ("lo", "hi")], strict=True):
+        for c in curves:
+            f = [r for r in f_rows if r["law"] == c.result.law.name]
+            s = [r for r in s_rows if r["law"] == c.result.law.name]
+            assert s[0]["x"] == f[0]["x"] and s[-1]["x"] == f[-1]["x"]  # the ends are kept
+            for fld in fields:
+                with np.errstate(all="ignore"):
+                    fx, fy = sx([r["x"] for r in f]), sy(np.array([r[fld] for r in f], float))
+                    got = np.interp(fx, sx([r["x"] for r in s]),
+                                    sy(np.array([r[fld] for r in s], float)))
+                if not np.all(np.isfinite(fy)):  # off the axis somewhere: every vertex kept
+                    assert len(s) == len(f)
+                    continue
+                err = np.max(np.abs(got - fy)) / span
+                assert err <= charts.SIMPLIFY_TOL * (1 + 1e-6), (c.result.law.name, fld, err)
+            n_full, n_kept = n_full + len(f), n_kept + len(s)
+    assert n_kept < 0.6 * n_full  # and it is worth doing
+
+
+def test_a_power_law_on_log_axes_is_drawn_with_a_few_vertices() -> None:
+    D = np.logspace(6, 10, 40)
+    res = sl.fit(pd.DataFrame({"D": D, "loss": 50 * D**-0.2}), x="D", y="loss", law="power",
+                 ci=None)
+    fits, extrap, bands = charts.curve_rows([charts.Curve(res)], "D", 1e12)
+    assert len(fits) == 2 and len(extrap) == 2 and bands == []
+    assert fits[-1]["x"] == extrap[0]["x"]  # the dashed part still continues the line

@@ -122,10 +122,13 @@ def test_python_can_set_every_control() -> None:
 def test_band_none_draws_no_band_and_prediction_is_wider() -> None:
     w = explorer()
     w.laws = ["power_offset"]
-    conf = {r["x"]: r["hi"] - r["lo"] for r in w.chart_data["datasets"]["bands"]}
+    conf = w.chart_data["datasets"]["bands"]
     w.band = "prediction"
-    pred = {r["x"]: r["hi"] - r["lo"] for r in w.chart_data["datasets"]["bands"]}
-    assert np.mean([pred[x] >= conf[x] for x in conf]) > 0.95
+    pred = w.chart_data["datasets"]["bands"]
+    # the two bands keep different vertices (charts.keep_vertices): compare on conf's
+    xs = np.log10([r["x"] for r in conf])
+    pred_w = np.interp(xs, np.log10([r["x"] for r in pred]), [r["hi"] - r["lo"] for r in pred])
+    assert np.mean(pred_w >= np.array([r["hi"] - r["lo"] for r in conf]) * (1 - 1e-3)) > 0.95
     w.band = "none"
     assert w.chart_data["datasets"]["bands"] == []
 

@@ -62,6 +62,11 @@ SERIES_PALETTE = (
 )
 SINGLE_SERIES_COLOR = "#8a8a8a"
 GRID_POINTS = 100
+# Curves are computed at GRID_POINTS x values but sent with only the vertices needed to draw
+# them: every dropped one stays within this fraction of the y axis' span of the straight line
+# between its kept neighbours (~0.1 px on a 400 px tall chart; matplotlib simplifies paths to
+# 1/9 px). A power law on log-log axes is a straight line: two vertices instead of a hundred.
+SIMPLIFY_TOL = 2.5e-4
 
 
 def law_color(name: str) -> str:
@@ -291,28 +296,69 @@ def _curve_matrix(curve: Curve, x: str, xs: np.ndarray) -> np.ndarray:
     return np.vstack([xs if c == x else np.full_like(xs, float(curve.at[c])) for c in res.x])
 
 
+def keep_vertices(ys: np.ndarray, tol: float) -> np.ndarray:
+    """Which vertices of polylines sampled at evenly spaced x to keep (a boolean mask) so that
+    every dropped vertex lies within ``tol`` of the straight line between the kept vertices
+    around it, in every row of ``ys`` (k, n) at once. The first and last are always kept.
+
+    Greedy, in one pass: a chord over k steps deviates from the samples under it by at most
+    k²/8 times their largest second difference (exact for sampled values), so a chord is
+    extended while that bound stays within ``tol``. Non-finite values keep every vertex.
+
+    >>> x = np.linspace(0, 1, 11)
+    >>> keep_vertices(2 * x + 1, 1e-6).nonzero()[0].tolist()   # a straight line
+    [0, 10]
+    >>> keep_vertices(x ** 2, 0.011).nonzero()[0].tolist()     # a parabola needs more
+    [0, 2, 4, 6, 8, 10]
+    """
+    ys = np.atleast_2d(np.asarray(ys, dtype=float))
+    n = ys.shape[1]
+    keep = np.zeros(n, dtype=bool)
+    if n <= 2 or not tol > 0 or not np.all(np.isfinite(ys)):
+        keep[:] = True
+        return keep
+    keep[0] = keep[-1] = True
+    d2 = np.abs(ys[:, :-2] - 2 * ys[:, 1:-1] + ys[:, 2:]).max(axis=0).tolist()  # at 1..n-2
+    limit = 8.0 * tol
+    a, worst = 0, 0.0
+    for b in range(2, n):
+        worst = max(worst, d2[b - 2])  # the samples strictly inside (a, b)
+        if (b - a) ** 2 * worst > limit:
+            keep[b - 1] = True  # the chord ends one step earlier; the next starts there
+            a, worst = b - 1, 0.0
+    return keep
+
+
+def _scaled(values: np.ndarray, log: bool) -> np.ndarray:
+    """Values in axis units: log10 on a log axis (non-positive values become non-finite)."""
+    if not log:
+        return values
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(values > 0, np.log10(np.where(values > 0, values, 1.0)), np.nan)
+
+
 def curve_rows(
     curves: Sequence[Curve], x: str, horizon_x: float, band: str = "confidence",
     level: float | None = None, color_by: str = "law", log_x: bool = True,
-    n: int = GRID_POINTS,
+    n: int = GRID_POINTS, log_y: bool = True, y_extent: Sequence[float] = (),
+    simplify: float = SIMPLIFY_TOL,
 ) -> tuple[list[dict], list[dict], list[dict]]:
     """Rows of ``fits``, ``extrapolation`` and ``bands`` for each curve.
 
     The solid part spans the data; the dashed part runs from the largest x of the data to
     ``horizon_x``. ``band`` is ``"confidence"``, ``"prediction"`` or ``"none"``; ``color_by``
     is ``"law"`` (family colours) or ``"series"`` (series colours).
+
+    Each curve is evaluated at ``n`` x values (evenly spaced on the x axis) and keeps only
+    the vertices needed to draw it, its band and its dashed part within ``simplify`` of the y
+    axis' span (`keep_vertices`; 0 keeps all). That span is taken over the curves and
+    ``y_extent`` (e.g. the points' y values) on the axis given by ``log_y``.
     """
     if band not in ("confidence", "prediction", "none"):
         raise ScalingLabError(f"band must be 'confidence', 'prediction' or 'none', not {band!r}")
-    fits: list[dict] = []
-    extrap: list[dict] = []
-    bands: list[dict] = []
+    computed = []
     for curve in curves:
         res = curve.result
-        name = res.law.name
-        label = "" if curve.series is None else str(curve.series)
-        key = f"{name}|{label}"
-        color = law_key(name) if color_by == "law" else series_key(curve.series)
         if curve.x_span is not None:
             x_lo, x_hi = curve.x_span
         else:
@@ -329,19 +375,59 @@ def curve_rows(
             los = his = None
         else:
             ys, los, his = res.band_arrays(X, kind=band, level=level)
+        computed.append((curve, xs, n_in, np.asarray(ys, dtype=float), los, his))
+    span = _y_span([c[3] for c in computed], y_extent, log_y) if simplify > 0 else None
+    fits: list[dict] = []
+    extrap: list[dict] = []
+    bands: list[dict] = []
+    for curve, xs, n_in, ys, los, his in computed:
+        name = curve.result.law.name
+        label = "" if curve.series is None else str(curve.series)
+        key = f"{name}|{label}"
+        color = law_key(name) if color_by == "law" else series_key(curve.series)
+        keep = _curve_vertices(ys, los, his, n_in, span, simplify, log_y)
+        idx = np.flatnonzero(keep)
         base = {"color": color, "key": key, "law": name, "label": label}
-        yl = _col(ys)
-        xl = xs.tolist()
-        for i, (xv, yv) in enumerate(zip(xl, yl, strict=True)):
+        xl = xs[idx].tolist()
+        for i, xv, yv in zip(idx.tolist(), xl, _col(ys[idx]), strict=True):
             row = {**base, "x": xv, "y": yv}
             if i < n_in:
                 fits.append(row)
             if i >= n_in - 1:
                 extrap.append(row)
-        if los is not None:
-            for xv, lv, hv in zip(xl, _col(los), _col(his), strict=True):
+        if los is not None and his is not None:
+            for xv, lv, hv in zip(xl, _col(los[idx]), _col(his[idx]), strict=True):
                 bands.append({**base, "x": xv, "lo": lv, "hi": hv})
     return fits, extrap, bands
+
+
+def _y_span(curve_ys: Sequence[np.ndarray], y_extent: Sequence[float], log: bool
+            ) -> tuple[float, float] | None:
+    """(low, span) of the y axis in axis units, over the curves and ``y_extent``."""
+    vals = [_scaled(np.asarray(v, dtype=float), log) for v in curve_ys]
+    vals.append(_scaled(np.asarray(list(y_extent), dtype=float), log))
+    allv = np.concatenate([v.ravel() for v in vals]) if vals else np.empty(0)
+    allv = allv[np.isfinite(allv)]
+    if allv.size == 0:
+        return None
+    lo, hi = float(allv.min()), float(allv.max())
+    return (lo, hi - lo) if hi > lo else None
+
+
+def _curve_vertices(ys: np.ndarray, los: np.ndarray | None, his: np.ndarray | None,
+                    n_in: int, span: tuple[float, float] | None, tol: float, log: bool
+                    ) -> np.ndarray:
+    """`keep_vertices` of a curve with its band, the solid and dashed parts separately (the
+    vertex where they meet is kept)."""
+    rows = [ys] + [b for b in (los, his) if b is not None]
+    if span is None or not tol > 0:
+        return np.ones(len(ys), dtype=bool)
+    Y = (_scaled(np.vstack(rows), log) - span[0]) / span[1]
+    keep = np.ones(len(ys), dtype=bool)
+    keep[:n_in] = keep_vertices(Y[:, :n_in], tol)
+    if len(ys) > n_in:
+        keep[n_in - 1:] = keep_vertices(Y[:, n_in - 1:], tol)
+    return keep
 
 
 def target_rows(
@@ -485,7 +571,8 @@ def fit_chart(
     laws_used = list(dict.fromkeys(r.law.name for r in res_list))
     color_by = "series" if grouped and len(laws_used) == 1 else "law"
     fits, extrap, bands = curve_rows(curves, x, horizon_x, band=band, level=level,
-                                     color_by=color_by, log_x=x_scale == "log")
+                                     color_by=color_by, log_x=x_scale == "log",
+                                     log_y=y_scale == "log", y_extent=[p["y"] for p in pts])
     sols = []
     if target is not None:
         for c in curves:

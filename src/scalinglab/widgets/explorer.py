@@ -814,7 +814,8 @@ class LawExplorer(anywidget.AnyWidget):
         color_by = self._color_by(fits)
         fits_rows, extrap, bands = charts.curve_rows(
             fits.curves, self.x, horizon_x, band=self.band, level=self.level,
-            color_by=color_by, log_x=self.x_scale == "log",
+            color_by=color_by, log_x=self.x_scale == "log", log_y=self.y_scale == "log",
+            y_extent=[p["y"] for p in points],
         )
         sols, sol_rows, notes = [], [], []
         if self.target is not None:

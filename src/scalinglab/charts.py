@@ -161,7 +161,7 @@ def explorer_chart(
 
     band = (
         alt.Chart(alt.NamedData("bands"), name="band")
-        .mark_area(opacity=0.17, clip=True, interpolate="monotone")
+        .mark_area(opacity=0.17, clip=True)  # linear: keep_vertices bounds that
         .encode(x=x, y=lo, y2="hi:Q", color=color, detail=detail)
     )
     fits = (

@@ -1,15 +1,17 @@
-"""scalinglab_server: TCP_NODELAY on kernel websockets.
+"""scalinglab_server: TCP_NODELAY on kernel websockets, and quiet brush moves.
 
 Unit tests drive the wrapper with fake connection classes and a fake ServerApp. The
-integration test starts a real ``jupyter server`` with a kernel, opens the kernel's websocket
-from Python and asks a probe extension inside the server which connection class served it and
-whether TCP_NODELAY is set on the server's end of the socket, with the extension enabled (by
-the config file the wheel installs) and disabled.
+integration tests start a real ``jupyter server`` with a kernel and open the kernel's websocket
+from Python: one asks a probe extension inside the server which connection class served it and
+whether TCP_NODELAY is set on the server's end of the socket; one sends comm messages over the
+v1 protocol (as JupyterLab does) and reads which status messages come back. Both run with the
+extension enabled (by the config file the wheel installs) and disabled.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -149,6 +151,127 @@ def test_wraps_the_real_connection_classes(which: str) -> None:
     assert wrapped.__name__ == configured.__name__  # traitlets config sections keep matching
     assert wrapped.connect is not configured.connect
     assert asyncio.iscoroutinefunction(configured.connect) == (which == "gateway")
+    # the quiet brush filter needs the ZMQ connection's message methods; the gateway keeps its own
+    quiet = "handle_outgoing_message" in vars(wrapped)
+    assert quiet is (which == "zmq")
+
+
+# ------------------------------------------------------------------ quiet brush moves (unit)
+def _parts(msg_type: str, msg_id: str, content: dict[str, Any], parent: str = "") -> list[bytes]:
+    header = {"msg_id": msg_id, "msg_type": msg_type, "session": "s", "username": "u",
+              "date": "2024-01-01T00:00:00Z", "version": "5.3"}  # fmt: skip
+    return [json.dumps(header).encode(), json.dumps({"msg_id": parent} if parent else {}).encode(),
+            b"{}", json.dumps(content).encode()]
+
+
+def _brush(quiet: Any) -> dict[str, Any]:
+    inner: dict[str, Any] = {"type": "brush", "range": [1.0, 2.0], "id": 3}
+    if quiet is not None:
+        inner[ext.QUIET_KEY] = quiet
+    return {"comm_id": "c1", "data": {"method": "custom", "content": inner}}
+
+
+@pytest.mark.parametrize(
+    ("channel", "msg_type", "content", "quiet"),
+    [
+        ("shell", "comm_msg", _brush(True), True),
+        ("shell", "comm_msg", _brush(None), False),  # not asked for
+        ("shell", "comm_msg", _brush("yes"), False),  # only a real true counts
+        ("control", "comm_msg", _brush(True), False),
+        ("shell", "execute_request", {"code": "quiet_status = True"}, False),
+        ("shell", "comm_msg", {"comm_id": "c1", "data": {"method": "update",
+                                                           "state": {ext.QUIET_KEY: True}}}, False),
+    ],
+)
+def test_quiet_message_id_only_for_custom_comm_messages_that_ask(
+    channel: str, msg_type: str, content: dict[str, Any], quiet: bool
+) -> None:
+    got = ext.quiet_message_id(channel, _parts(msg_type, "m1", content))
+    assert got == ("m1" if quiet else None)
+
+
+def test_quiet_message_id_never_raises_on_garbage() -> None:
+    assert ext.quiet_message_id("shell", [b"comm_msg {", b"", b"", b"quiet_status"]) is None
+    assert ext.quiet_message_id("shell", [b"x"]) is None
+
+
+class FakeSession:
+    """Session.feed_identities as jupyter_server calls it: idents, then the message parts."""
+
+    def feed_identities(self, msg_list: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+        i = msg_list.index(b"<IDS|MSG>")
+        return msg_list[:i], msg_list[i + 1:]
+
+
+class FakeZMQConnection:
+    """Records what would be written to the browser and sent to the kernel."""
+
+    subprotocol = ext.V1_PROTOCOL
+
+    def __init__(self) -> None:
+        self.session = FakeSession()
+        self.to_kernel: list[Any] = []
+        self.to_browser: list[Any] = []
+
+    def handle_incoming_message(self, incoming_msg: Any) -> None:
+        self.to_kernel.append(incoming_msg)
+
+    def handle_outgoing_message(self, stream: Any, outgoing_msg: list[bytes]) -> None:
+        self.to_browser.append(outgoing_msg)
+
+
+def _quiet_wrapped() -> type:
+    """wrap_connection_class's filter methods on the fake (it only wraps ZMQ classes)."""
+    wrapped = ext.wrap_connection_class(FakeZMQConnection)
+    assert "handle_outgoing_message" not in vars(wrapped)  # not a ZMQ connection: untouched
+    from unittest import mock
+
+    with mock.patch.object(ext, "_is_zmq_connection", return_value=True):
+        return ext.wrap_connection_class(type("FakeZMQ", (FakeZMQConnection,), {}))
+
+
+def _ws_v1(channel: str, parts: list[bytes]) -> bytes:
+    from jupyter_server.services.kernels.connection.base import serialize_msg_to_ws_v1
+
+    return serialize_msg_to_ws_v1(parts, channel)
+
+
+def _from_kernel(msg_type: str, content: dict[str, Any], parent: str) -> list[bytes]:
+    return [b"topic", b"<IDS|MSG>", b"signature", *_parts(msg_type, "k", content, parent)]
+
+
+def test_the_busy_status_of_a_quiet_brush_is_dropped_and_everything_else_passes() -> None:
+    conn = _quiet_wrapped()()
+    iopub, shell = SimpleNamespace(channel="iopub"), SimpleNamespace(channel="shell")
+    quiet = _ws_v1("shell", _parts("comm_msg", "q1", _brush(True)))
+    loud = _ws_v1("shell", _parts("comm_msg", "l1", _brush(None)))
+    conn.handle_incoming_message(quiet)
+    conn.handle_incoming_message(loud)
+    assert conn.to_kernel == [quiet, loud]  # both reach the kernel unchanged
+    out = [
+        (iopub, _from_kernel("status", {"execution_state": "busy"}, "q1")),  # dropped
+        (iopub, _from_kernel("comm_msg", {"data": {"execution_state": "busy"}}, "q1")),
+        (iopub, _from_kernel("status", {"execution_state": "idle"}, "q1")),
+        (iopub, _from_kernel("status", {"execution_state": "busy"}, "l1")),
+        (iopub, _from_kernel("status", {"execution_state": "idle"}, "l1")),
+        (shell, _from_kernel("status", {"execution_state": "busy"}, "q1")),  # not iopub
+        (iopub, _from_kernel("status", {"execution_state": "busy"}, "q1")),  # a second one
+    ]
+    for stream, msg in out:
+        conn.handle_outgoing_message(stream, msg)
+    assert conn.to_browser == [msg for _, msg in out[1:]]
+
+
+def test_quiet_ids_are_bounded_and_legacy_json_messages_are_left_alone() -> None:
+    conn = _quiet_wrapped()()
+    for i in range(ext.QUIET_IDS_KEPT + 50):
+        conn.handle_incoming_message(_ws_v1("shell", _parts("comm_msg", f"q{i}", _brush(True))))
+    ids = conn.__dict__["_scalinglab_quiet_ids"]
+    assert len(ids) == ext.QUIET_IDS_KEPT and "q0" not in ids and f"q{ext.QUIET_IDS_KEPT + 49}" in ids
+    legacy = _quiet_wrapped()()
+    legacy.subprotocol = None  # the JSON protocol: the server parses those itself; not filtered
+    legacy.handle_incoming_message(json.dumps({"channel": "shell"}))
+    assert "_scalinglab_quiet_ids" not in legacy.__dict__
 
 
 # --------------------------------------------------------------------------------------------
@@ -306,3 +429,78 @@ def test_real_server_kernel_websocket_has_nodelay(tmp_path: Path, enabled: bool)
     (conn,) = probe["connections"]
     assert conn["is_setting_class"]
     assert bool(conn["nodelay"]) is enabled  # without us tornado leaves Nagle on
+
+
+async def _statuses_of_comm_messages(url: str, kernel_id: str) -> dict[str, list[str]]:
+    """Over the v1 protocol (JupyterLab's), send a quiet and an ordinary comm message (to a
+    comm the kernel does not know: it still reports busy and idle around each) and return the
+    execution states the browser would see for each, in order."""
+    from jupyter_server.services.kernels.connection.base import (
+        deserialize_msg_from_ws_v1,
+        serialize_msg_to_ws_v1,
+    )
+    from tornado.websocket import websocket_connect
+
+    session = uuid.uuid4().hex
+    ws_url = url.replace("http", "ws", 1) + f"/api/kernels/{kernel_id}/channels?session_id={session}"
+    ws = await websocket_connect(ws_url, subprotocols=[ext.V1_PROTOCOL])
+
+    async def send(msg_type: str, content: dict[str, Any]) -> str:
+        msg_id = uuid.uuid4().hex
+        header = {"msg_id": msg_id, "msg_type": msg_type, "session": session, "username": "t",
+                  "date": "2024-01-01T00:00:00Z", "version": "5.3"}  # fmt: skip
+        parts = [json.dumps(p).encode() for p in (header, {}, {}, content)]
+        await ws.write_message(serialize_msg_to_ws_v1(parts, "shell"), binary=True)
+        return msg_id
+
+    async def read_until(done: Any) -> dict[str, list[str]]:
+        seen: dict[str, list[str]] = {}
+        deadline = time.monotonic() + 20
+        while not done(seen):
+            raw = await asyncio.wait_for(ws.read_message(), max(0.1, deadline - time.monotonic()))
+            assert raw is not None, "kernel websocket closed"
+            channel, parts = deserialize_msg_from_ws_v1(raw)
+            header, parent = json.loads(parts[0]), json.loads(parts[1])
+            key = parent.get("msg_id", "")
+            if channel == "iopub" and header["msg_type"] == "status":
+                seen.setdefault(key, []).append(json.loads(parts[3])["execution_state"])
+            elif header["msg_type"].endswith("_reply"):
+                seen.setdefault(key, []).append("reply")
+        return seen
+
+    try:
+        ready = await send("kernel_info_request", {})
+        await read_until(lambda seen: "reply" in seen.get(ready, []))
+        comm = {"comm_id": uuid.uuid4().hex, "data": {"method": "custom", "content": {}}}
+        quiet = await send("comm_msg", {**comm, "data": {"method": "custom",
+                                                          "content": {"type": "brush",
+                                                                      ext.QUIET_KEY: True}}})
+        loud = await send("comm_msg", comm)
+        seen = await read_until(lambda seen: "idle" in seen.get(quiet, [])
+                                and "idle" in seen.get(loud, []))
+        return {"quiet": seen[quiet], "loud": seen[loud]}
+    finally:
+        ws.close()
+        with contextlib.suppress(asyncio.TimeoutError):  # let the close handshake finish
+            while await asyncio.wait_for(ws.read_message(), 2) is not None:
+                pass
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("enabled", [True, False], ids=["enabled", "disabled"])
+def test_real_server_drops_only_the_busy_status_of_quiet_comm_messages(
+    tmp_path: Path, enabled: bool
+) -> None:
+    proc, url, _log = _start_server(tmp_path, enabled)
+    try:
+        kernel = _api(url + "/api/kernels", "POST", {"name": "python3"})
+        got = asyncio.run(_statuses_of_comm_messages(url, kernel["id"]))
+        _api(url + f"/api/kernels/{kernel['id']}", "DELETE")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    assert got["loud"] == ["busy", "idle"]  # ordinary messages are untouched
+    assert got["quiet"] == (["idle"] if enabled else ["busy", "idle"])

@@ -17,7 +17,8 @@
  *   named "band" (its SVG group has class `mark-area role-mark`).
  *
  * LATENCY CONTRACT: each brush change gets an increasing request id and a performance.now()
- * timestamp; the id goes to Python ({type: "brush", range, id}); Python echoes it as
+ * timestamp; the id goes to Python ({type: "brush", range, id, quiet_status: true}; see
+ * scalinglab_server for quiet_status); Python echoes it as
  * chart_data.request_id (or {type: "ack", id} when the fit failed). Once the changeset's
  * runAsync() has resolved, {id, ms} is pushed to `window.__scalinglab_latency` (created if
  * missing), with the parts of that time (LatencySample below). After every applied chart
@@ -282,7 +283,9 @@ function render({ model, el }: RenderProps<ExplorerState>) {
     sentAt.set(requestId, { t0, sent: performance.now() });
     sentRanges.push(range);
     if (sentRanges.length > 32) sentRanges.shift();
-    model.send({ type: "brush", range, id: requestId });
+    // quiet_status: the scalinglab_server extension drops the kernel's busy status for it
+    // (JupyterLab would redraw its kernel indicator and swap the favicon on every brush move)
+    model.send({ type: "brush", range, id: requestId, quiet_status: true });
     if (brushTimeout) clearTimeout(brushTimeout);
     brushTimeout = setTimeout(() => pacer.done(), BRUSH_TIMEOUT_MS);
   }, BRUSH_INTERVAL_MS);

@@ -128,6 +128,35 @@ def test_warm_refit_of_a_nearby_range_reaches_the_multistart_optimum(law_name):
         assert warm.params[k] == pytest.approx(v, rel=1e-4, abs=1e-9)
 
 
+def test_a_warm_refit_of_a_barely_determined_range_stops_after_warm_max_iter(monkeypatch):
+    # The first frame of a brush drag (from the benchmark) over 17 points at the small end:
+    # power_offset's offset is barely determined there, and from the warm starts (the fit of
+    # the whole series) Newton crawled along a flat valley for 100 iterations (~100 ms).
+    rng = np.random.default_rng(0)
+    D = np.logspace(6, 11, 200)
+    df = {"D": D, "loss": 1.69 + 406.4 * D**-0.34 * np.exp(rng.normal(0.0, 0.02, D.size))}
+    whole = sl.fit(df, x="D", y="loss", law="power_offset", ci=None)
+    kw = dict(x="D", y="loss", law="power_offset", fit_range=(2.38e6, 6.08e6), ci=None)
+    rest = sl.fit(df, **kw)  # the full multi-start fit: what the widget shows at rest
+    start_cost = rest.objective.value(rest.objective.pmap.u(np.array(list(whole.params.values()))))
+    evals = {"n": 0}
+    jacq = Objective.residuals_model_jacq
+
+    def counted(self, U):
+        evals["n"] += 1
+        return jacq(self, U)
+
+    monkeypatch.setattr(Objective, "residuals_model_jacq", counted)
+    # the widget restarts from its last fit and from the whole-series fit: here both the same
+    warm = sl.fit(df, **kw, starts=[whole.params, whole.params], multistart=False)
+    # each iteration evaluates the trial points and their curvature: two calls; uncapped 201
+    assert evals["n"] <= 64, evals
+    # it still goes most of the way down the valley (1.1 % above the multi-start optimum here,
+    # 0.007 % after 100 iterations); the next drag frame restarts from where it stopped
+    assert warm.metrics["objective"] < start_cost
+    assert warm.metrics["objective"] <= rest.metrics["objective"] * 1.02
+
+
 def test_bootstrap_uses_newton_steps_only_where_they_apply():
     from scalinglab.fitting.solver import _curvature
 

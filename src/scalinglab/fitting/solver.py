@@ -33,6 +33,12 @@ from scipy.optimize import least_squares
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.objective import Objective
 
+# A warm start near its optimum converges in a few (Newton) iterations. One that is not
+# converged after this many has met a law the data barely determine (e.g. 3 parameters on the
+# 17 points at one end of a brush), where it could crawl for 100 iterations (~100 ms): a brush
+# drag shows where it got to, and the full multi-start fit follows when the brush rests.
+WARM_MAX_ITER = 30
+
 
 @dataclass
 class PointFit:
@@ -126,9 +132,9 @@ def point_fit(
     objective wins.
 
     ``multistart=False``: a warm start. With ``extra_starts`` (e.g. the fit of nearby data)
-    only those are tried, and Levenberg–Marquardt alone takes them to a tight tolerance; the
-    quick refit of a widget's brush drag. Without them, the law's data-driven starts (no
-    jittered copies)."""
+    only those are tried, and Levenberg–Marquardt alone takes them to a tight tolerance in at
+    most WARM_MAX_ITER iterations; the quick refit of a widget's brush drag. Without them, the
+    law's data-driven starts (no jittered copies)."""
     warm = not multistart and bool(extra_starts)
     if warm:
         U0 = _inside(obj, np.array([obj.pmap.u(np.asarray(c, dtype=float))
@@ -136,7 +142,7 @@ def point_fit(
         # Newton steps (the residuals' curvature at every iterate): a misspecified law
         # converges in a few steps instead of ~20.
         # With several warm starts, stop once the lowest-cost one has converged.
-        U, ok = batched_lm(obj, U0, None, max_iter=100, tol=1e-12, agree=1,
+        U, ok = batched_lm(obj, U0, None, max_iter=WARM_MAX_ITER, tol=1e-12, agree=1,
                            curvature="fresh" if _slow_for_gauss_newton(obj, U0[0]) else None)
         n_polish = 0
     else:

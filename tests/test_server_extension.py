@@ -406,13 +406,13 @@ async def _kernel_info_then_probe(url: str, kernel_id: str) -> dict[str, Any]:
         ws.close()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("enabled", [True, False], ids=["enabled", "disabled"])
-def test_real_server_kernel_websocket_has_nodelay(tmp_path: Path, enabled: bool) -> None:
-    proc, url, log_path = _start_server(tmp_path, enabled)
+def _with_a_kernel(tmp: Path, enabled: bool, talk: Any) -> tuple[Any, str]:
+    """Start a server, start a kernel, run ``talk(url, kernel_id)`` (a coroutine function),
+    stop both; returns what it returned and the server log."""
+    proc, url, log_path = _start_server(tmp, enabled)
     try:
         kernel = _api(url + "/api/kernels", "POST", {"name": "python3"})
-        probe = asyncio.run(_kernel_info_then_probe(url, kernel["id"]))
+        got = asyncio.run(talk(url, kernel["id"]))
         _api(url + f"/api/kernels/{kernel['id']}", "DELETE")
     finally:
         proc.terminate()
@@ -420,7 +420,13 @@ def test_real_server_kernel_websocket_has_nodelay(tmp_path: Path, enabled: bool)
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
-    log = log_path.read_text()
+    return got, log_path.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("enabled", [True, False], ids=["enabled", "disabled"])
+def test_real_server_kernel_websocket_has_nodelay(tmp_path: Path, enabled: bool) -> None:
+    probe, log = _with_a_kernel(tmp_path, enabled, _kernel_info_then_probe)
     assert (ext.LOADED_MESSAGE in log) is enabled, log[-3000:]
     assert probe["wrapped"] is enabled
     if enabled:
@@ -491,16 +497,6 @@ async def _statuses_of_comm_messages(url: str, kernel_id: str) -> dict[str, list
 def test_real_server_drops_only_the_busy_status_of_quiet_comm_messages(
     tmp_path: Path, enabled: bool
 ) -> None:
-    proc, url, _log = _start_server(tmp_path, enabled)
-    try:
-        kernel = _api(url + "/api/kernels", "POST", {"name": "python3"})
-        got = asyncio.run(_statuses_of_comm_messages(url, kernel["id"]))
-        _api(url + f"/api/kernels/{kernel['id']}", "DELETE")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    got, _log = _with_a_kernel(tmp_path, enabled, _statuses_of_comm_messages)
     assert got["loud"] == ["busy", "idle"]  # ordinary messages are untouched
     assert got["quiet"] == (["idle"] if enabled else ["busy", "idle"])

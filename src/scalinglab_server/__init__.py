@@ -104,9 +104,12 @@ def quiet_message_id(channel: str | None, parts: Sequence[bytes]) -> str | None:
     if channel != "shell" or len(parts) < 4:
         return None
     try:
-        header, content = bytes(parts[0]), bytes(parts[3])
         # cheap checks first: most shell messages are not quiet comm messages
-        if b"comm_msg" not in header or QUIET_KEY.encode() not in content:
+        header = bytes(parts[0])
+        if b"comm_msg" not in header:
+            return None
+        content = bytes(parts[3])
+        if QUIET_KEY.encode() not in content:
             return None
         head, body = json.loads(header), json.loads(content)
         data = body.get("data") or {}
@@ -126,8 +129,11 @@ def _busy_parent(parts: Sequence[bytes]) -> str | None:
     if len(parts) < 4:
         return None
     try:
-        header, content = bytes(parts[0]), bytes(parts[3])
-        if b'"status"' not in header or b"busy" not in content:
+        header = bytes(parts[0])
+        if b'"status"' not in header:  # e.g. the widget's state updates: not looked into
+            return None
+        content = bytes(parts[3])
+        if b"busy" not in content:
             return None
         if json.loads(header).get("msg_type") != "status":
             return None

@@ -76,9 +76,9 @@ def fit(
     starts : extra starting points (dicts of parameter values) for the multi-start solver.
     multistart : False tries only the law's data-driven starts and ``starts``, without the
         jittered copies: a quicker refit when ``starts`` holds a fit of nearby data (the
-        widgets use it while a brush is dragged, then refit in full when it rests). Its
-        bootstrap resamples also stop after 8 iterations (a far-out resample of a poorly
-        determined law may stop short of its own optimum).
+        widgets use it while a brush is dragged, then refit in full when it rests). The fit
+        stops after 30 iterations and its bootstrap resamples after 8 (a law the data barely
+        determine, or a far-out resample of one, may stop short of its own optimum).
     """
     law = get_law(law)
     if not 0 < level < 1:

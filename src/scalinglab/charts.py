@@ -419,9 +419,9 @@ def _curve_vertices(ys: np.ndarray, los: np.ndarray | None, his: np.ndarray | No
                     ) -> np.ndarray:
     """`keep_vertices` of a curve with its band, the solid and dashed parts separately (the
     vertex where they meet is kept)."""
-    rows = [ys] + [b for b in (los, his) if b is not None]
     if span is None or not tol > 0:
         return np.ones(len(ys), dtype=bool)
+    rows = [ys] + [b for b in (los, his) if b is not None]
     Y = (_scaled(np.vstack(rows), log) - span[0]) / span[1]
     keep = np.ones(len(ys), dtype=bool)
     keep[:n_in] = keep_vertices(Y[:, :n_in], tol)

@@ -155,6 +155,8 @@ def _note_quiet(connection: Any, incoming: Any) -> None:
     """Remember the msg_id of a quiet brush message coming from the browser. Never raises."""
     if getattr(connection, "subprotocol", None) != V1_PROTOCOL or not isinstance(incoming, bytes):
         return
+    if QUIET_KEY.encode() not in incoming:  # most messages: not split up twice (the server will)
+        return
     try:
         from jupyter_server.services.kernels.connection.base import deserialize_msg_from_ws_v1
 

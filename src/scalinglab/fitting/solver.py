@@ -139,11 +139,14 @@ def point_fit(
     if warm:
         U0 = _inside(obj, np.array([obj.pmap.u(np.asarray(c, dtype=float))
                                     for c in extra_starts or []]))
-        # Newton steps (the residuals' curvature at every iterate): a misspecified law
-        # converges in a few steps instead of ~20.
+        # Newton steps where Gauss–Newton would be slow (a misspecified law: a few steps
+        # instead of ~20), with each start's curvature taken once, at the start: recomputing
+        # it at every iterate doubles the cost of an iteration and, from a start this close,
+        # saves few of them (over the benchmark's brush drags: 13% less time in these fits,
+        # 30% less on a drag's first frame, the same objective).
         # With several warm starts, stop once the lowest-cost one has converged.
         U, ok = batched_lm(obj, U0, None, max_iter=WARM_MAX_ITER, tol=1e-12, agree=1,
-                           curvature="fresh" if _slow_for_gauss_newton(obj, U0[0]) else None)
+                           curvature=_newton_curvature(obj, U0))
         n_polish = 0
     else:
         U0 = _starts(obj, extra_starts, seed, n_jitter=12 if multistart else 0)
@@ -214,8 +217,9 @@ def batched_lm(
     relative or ``atol`` absolute, or a step gains less than that. ``chunk``: solve at most
     this many problems at a time (arrays that stay in the CPU cache are several times
     faster). Returns (U (B, q), finite (B,)). A trial step whose cost overflows is simply
-    rejected. ``curvature`` (see `_curvature`) turns the steps into Newton steps;
-    ``curvature="fresh"`` recomputes it at every iterate (full Newton: for a few problems).
+    rejected. ``curvature`` (see `_curvature`) turns the steps into Newton steps: one for
+    every problem (q·q, n), one per problem (B, q·q, n), or ``"fresh"``: recomputed at every
+    iterate (full Newton: for a few problems).
     ``agree``: for B starts of one problem, stop once that many reached the lowest cost."""
     with np.errstate(over="ignore", invalid="ignore"):
         return _batched_lm(obj, u0, counts, max_iter, tol, lam0, atol, chunk, curvature,
@@ -283,14 +287,18 @@ def _batched_lm(
     # rather than each chunk paying the per-iteration overhead for one or two of them.
     first_iters = min(max_iter, 4)
     running = np.zeros(B, dtype=bool)
+
+    def rows(curv: np.ndarray | None, which: slice | np.ndarray) -> np.ndarray | None:
+        return curv[which] if curv is not None and curv.ndim == 3 else curv  # per problem
+
     for i in range(0, B, chunk):
         sl = slice(i, i + chunk)
         U[sl], ok[sl], running[sl] = _lm_loop(obj, U[sl], counts[sl], start and start.rows(sl),
                                               first_iters, tol, lam0, atol, lo, hi,
-                                              curvature=curvature)
+                                              curvature=rows(curvature, sl))
     rest = np.flatnonzero(running)
     if rest.size and max_iter > first_iters:
-        curv = start.curvature if start is not None else curvature
+        curv = start.curvature if start is not None else rows(curvature, rest)
         U[rest], ok[rest], _ = _lm_loop(obj, U[rest], counts[rest], None,
                                         max_iter - first_iters, tol, lam0, atol, lo, hi,
                                         curvature=curv)
@@ -384,6 +392,17 @@ def _slow_for_gauss_newton(obj: Objective, u: np.ndarray) -> bool:
         return False
     r, _, J = obj.residuals_model_jacq(u)
     return _gauss_newton_rate(J, obj.step_weights(r), r, curv) > 0.2
+
+
+def _newton_curvature(obj: Objective, U0: np.ndarray) -> np.ndarray | None:
+    """The residuals' curvature at each start (B, q·q, n), to be kept for the whole solve,
+    if Gauss–Newton would converge slowly from the first start (as `_slow_for_gauss_newton`);
+    else None (Gauss–Newton steps)."""
+    curv = _curvature(obj, U0)
+    if curv is None:
+        return None
+    r, _, J = obj.residuals_model_jacq(U0[0])
+    return curv if _gauss_newton_rate(J, obj.step_weights(r), r, curv[0]) > 0.2 else None
 
 
 def _with_curvature(A: np.ndarray, S: np.ndarray) -> np.ndarray:
@@ -482,6 +501,8 @@ def _lm_loop(
             curv = _curvature(obj, Ua)  # at every current point, for single fits
             if curv is not None:
                 A = _with_curvature(A, np.einsum("bn,bkn->bk", W * ra, curv).reshape(-1, q, q))
+        elif curv is not None and curv.ndim == 3:  # one frozen curvature per problem
+            A = _with_curvature(A, np.einsum("bn,bkn->bk", W * ra, curv[sel]).reshape(-1, q, q))
         elif curv is not None:
             A = _with_curvature(A, ((W * ra) @ curv.T).reshape(-1, q, q))
         step, pred = _lm_step(A, g, lam[idx])

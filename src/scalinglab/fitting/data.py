@@ -88,18 +88,19 @@ def as_frame(data: object) -> pd.DataFrame:
     return frame
 
 
-def _numeric_column(frame: pd.DataFrame, col: str, role: str) -> pd.Series:
+def _numeric_column(frame: pd.DataFrame, col: str, role: str) -> np.ndarray:
+    """The column as float64 values (NaN where a value is missing or not a number)."""
     if col not in frame.columns:
         raise ScalingLabError(
             f"no column {col!r} for {role}; the table has columns {[str(c) for c in frame.columns]}"
         )
     raw = frame[col]
-    if raw.dtype.kind == "f":  # the common case, without to_numeric's checks
-        return raw.astype(float)
+    if raw.dtype.kind == "f":  # the common case, without to_numeric's checks or a Series copy
+        return raw.to_numpy(dtype=float, na_value=np.nan)
     if not (pd.api.types.is_numeric_dtype(raw) or raw.dtype == object or
             pd.api.types.is_string_dtype(raw)):
         raise ScalingLabError(f"column {col!r} ({role}) must hold numbers, not {raw.dtype}")
-    return pd.to_numeric(raw, errors="coerce").astype(float)
+    return pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _rows(index: pd.Index, mask: np.ndarray, limit: int = 5) -> str:
@@ -151,7 +152,7 @@ def prepare(
     ycol = _numeric_column(frame, y, "y")
 
     if isinstance(weights, str):
-        w = _numeric_column(frame, weights, "weights").to_numpy()
+        w = _numeric_column(frame, weights, "weights")
     elif weights is None:
         w = np.ones(len(frame))
     else:
@@ -161,7 +162,7 @@ def prepare(
                 f"weights has {w.shape[0]} values but the table has {len(frame)} rows"
             )
 
-    values = np.column_stack([cols[c].to_numpy() for c in x_cols] + [ycol.to_numpy(), w])
+    values = np.column_stack([cols[c] for c in x_cols] + [ycol, w])
     bad = ~np.isfinite(values).all(axis=1)
     if bad.any():
         which = [c for i, c in enumerate([*x_cols, y, "weights"]) if not np.isfinite(values[:, i]).all()]
@@ -253,7 +254,7 @@ def prepare(
                 "column such as compute"
             )
         rv = (X[x_cols.index(range_var)] if range_var in x_cols
-              else _numeric_column(frame, range_var, "range_on").to_numpy()[keep])
+              else _numeric_column(frame, range_var, "range_on")[keep])
         if lo is not None and hi is not None and lo > hi:
             raise ScalingLabError(f"fit_range low {lo:g} is above high {hi:g}: swap them")
         if lo is not None:

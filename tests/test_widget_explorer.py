@@ -403,6 +403,24 @@ def test_accuracy_table_end_to_end() -> None:
     assert any("higher-is-better" in n for n in w.notes)
 
 
+def test_each_note_is_said_once() -> None:
+    # A fit's warning used to show twice (as the Python warning, and with its law's name); an
+    # accuracy table fitted with a rising and a falling family said "treated as
+    # higher-is-better" twice, once with the error it fits and once without.
+    x = np.logspace(3, 7, 30)
+    w = LawExplorer(pd.DataFrame({"N": x, "loss": 5 * x**-0.3}), x="N", y="loss",
+                    laws=["power", "power_offset"], ci="delta")
+    bound = [n for n in w.notes if "sits on its lower bound" in n]
+    assert bound == [f"power_offset: {w.results['power_offset'].warnings[0]}"], w.notes
+    rng = np.random.default_rng(1)
+    N = np.logspace(3, 6, 30)
+    acc = 100 - (5 + 300 * N**-0.35) * np.exp(rng.normal(0, 0.02, 30))
+    w = LawExplorer(pd.DataFrame({"n": N, "accuracy": acc}), x="n", y="accuracy",
+                    laws=["power_offset", "log_linear"], ci="delta")
+    said = [n for n in w.notes if "higher-is-better" in n]
+    assert len(said) == 1 and "fitted to the error" in said[0], w.notes
+
+
 def test_multivariable_law_draws_one_curve_per_slice() -> None:
     df = sl.datasets.load("chinchilla")
     w = LawExplorer(df, x="D", y="loss", laws=["chinchilla"], ci="delta")

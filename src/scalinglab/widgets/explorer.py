@@ -403,7 +403,7 @@ class LawExplorer(anywidget.AnyWidget):
             self.solutions = solutions
             if code is not None:
                 self.code = code
-            self.notes = list(dict.fromkeys(fits.notes + draw_notes))
+            self.notes = _distinct_notes(fits.notes + draw_notes)
             msg = " ".join(fits.messages)
             self.status = (f"{msg} Fitted in {fits.seconds * 1e3:.0f} ms." if msg
                            else f"Fitted in {fits.seconds * 1e3:.0f} ms.")
@@ -619,7 +619,8 @@ class LawExplorer(anywidget.AnyWidget):
                     scores[(n, None)] = cmp[1].get(n)
                 else:
                     failed[n][None] = cmp[2].get(n, "could not be fitted")
-        notes += [str(w.message) for w in caught]
+        caught_notes = [str(w.message) for w in caught]
+        said: set[str] = set()  # what the fits carry themselves (their warnings, their notes)
         for n in self.laws:
             got = per_series[n]
             if not got:
@@ -684,6 +685,10 @@ class LawExplorer(anywidget.AnyWidget):
                     param_rows.append({"law": n, "series": label, "param": str(name),
                                        "estimate": _num(est), "lo": _num(lo), "hi": _num(hi)})
                 notes += [f"{n}: {w}" for w in r.warnings] + list(r.notes)
+                said.update(r.warnings)
+                said.update(r.notes)
+        # a fit's warnings were also caught as Python warnings: say each once, with its law
+        notes = [m for m in caught_notes if m not in said] + notes
         curves = self._curves(work, per_series, series)
         return _Fits(results=results, curves=curves, metric_rows=metric_rows,
                      param_rows=param_rows, best=best, messages=messages, notes=notes,
@@ -892,6 +897,19 @@ class LawExplorer(anywidget.AnyWidget):
                 parts.append(f"# ---- series {res.group} = {label!r} ----\n{r.to_python()}")
             return "\n\n".join(parts)
         return res.to_python()
+
+
+def _distinct_notes(notes: list[str]) -> list[str]:
+    """Each note once, in order, leaving out a note that a longer one begins with (laws that
+    fit the error of an accuracy say more about the same column than those that do not).
+
+    >>> _distinct_notes(["'acc' is higher-is-better.", "x", "'acc' is higher-is-better; more.",
+    ...                  "x"])
+    ['x', "'acc' is higher-is-better; more."]
+    """
+    unique = list(dict.fromkeys(notes))
+    return [n for n in unique
+            if not any(m != n and m.startswith(n.rstrip(".")) for m in unique)]
 
 
 def _span(values: pd.Series) -> tuple[float, float]:

@@ -385,9 +385,11 @@ def _gauss_newton_rate(J: np.ndarray, w: np.ndarray, r: np.ndarray, curv: np.nda
         return np.inf
 
 
-def _slow_for_gauss_newton(obj: Objective, u: np.ndarray) -> bool:
-    """Would Gauss–Newton converge slowly (linearly, rate > 0.2) near u?"""
-    curv = _curvature(obj, u)
+def _slow_for_gauss_newton(obj: Objective, u: np.ndarray,
+                           curv: np.ndarray | None = None) -> bool:
+    """Would Gauss–Newton converge slowly (linearly, rate > 0.2) near u? ``curv``: the
+    curvature at u, if already known."""
+    curv = _curvature(obj, u) if curv is None else curv
     if curv is None:
         return False
     r, _, J = obj.residuals_model_jacq(u)
@@ -396,13 +398,9 @@ def _slow_for_gauss_newton(obj: Objective, u: np.ndarray) -> bool:
 
 def _newton_curvature(obj: Objective, U0: np.ndarray) -> np.ndarray | None:
     """The residuals' curvature at each start (B, q·q, n), to be kept for the whole solve,
-    if Gauss–Newton would converge slowly from the first start (as `_slow_for_gauss_newton`);
-    else None (Gauss–Newton steps)."""
+    if Gauss–Newton would converge slowly from the first start; else None (Gauss–Newton)."""
     curv = _curvature(obj, U0)
-    if curv is None:
-        return None
-    r, _, J = obj.residuals_model_jacq(U0[0])
-    return curv if _gauss_newton_rate(J, obj.step_weights(r), r, curv[0]) > 0.2 else None
+    return curv if curv is not None and _slow_for_gauss_newton(obj, U0[0], curv[0]) else None
 
 
 def _with_curvature(A: np.ndarray, S: np.ndarray) -> np.ndarray:
@@ -499,12 +497,10 @@ def _lm_loop(
         A, g = _normal_equations(Ja, W, ra)
         if fresh_curvature:
             curv = _curvature(obj, Ua)  # at every current point, for single fits
-            if curv is not None:
-                A = _with_curvature(A, np.einsum("bn,bkn->bk", W * ra, curv).reshape(-1, q, q))
-        elif curv is not None and curv.ndim == 3:  # one frozen curvature per problem
-            A = _with_curvature(A, np.einsum("bn,bkn->bk", W * ra, curv[sel]).reshape(-1, q, q))
-        elif curv is not None:
-            A = _with_curvature(A, ((W * ra) @ curv.T).reshape(-1, q, q))
+        if curv is not None:  # per problem (fresh, or kept from each start), or shared
+            S = (np.einsum("bn,bkn->bk", W * ra, curv if fresh_curvature else curv[sel])
+                 if curv.ndim == 3 else (W * ra) @ curv.T)
+            A = _with_curvature(A, S.reshape(-1, q, q))
         step, pred = _lm_step(A, g, lam[idx])
         # Converged where the model predicts a small decrease: no trial needed.
         settled = pred <= np.maximum(tol * cost[idx], atol)

@@ -375,17 +375,20 @@ def curve_rows(
             los = his = None
         else:
             ys, los, his = res.band_arrays(X, kind=band, level=level)
-        computed.append((curve, xs, n_in, np.asarray(ys, dtype=float), los, his))
-    span = _y_span([c[3] for c in computed], y_extent, log_y) if simplify > 0 else None
+        ys = np.asarray(ys, dtype=float)
+        # the curve and its band in axis units, once: for the axis' span and the vertices
+        scaled = _scaled(np.vstack([ys] + [b for b in (los, his) if b is not None]), log_y)
+        computed.append((curve, xs, n_in, ys, los, his, scaled))
+    span = _y_span([c[6][0] for c in computed], y_extent, log_y) if simplify > 0 else None
     fits: list[dict] = []
     extrap: list[dict] = []
     bands: list[dict] = []
-    for curve, xs, n_in, ys, los, his in computed:
+    for curve, xs, n_in, ys, los, his, scaled in computed:
         name = curve.result.law.name
         label = "" if curve.series is None else str(curve.series)
         key = f"{name}|{label}"
         color = law_key(name) if color_by == "law" else series_key(curve.series)
-        keep = _curve_vertices(ys, los, his, n_in, span, simplify, log_y)
+        keep = _curve_vertices(scaled, n_in, span, simplify)
         idx = np.flatnonzero(keep)
         base = {"color": color, "key": key, "law": name, "label": label}
         xl = xs[idx].tolist()
@@ -403,10 +406,10 @@ def curve_rows(
 
 def _y_span(curve_ys: Sequence[np.ndarray], y_extent: Sequence[float], log: bool
             ) -> tuple[float, float] | None:
-    """(low, span) of the y axis in axis units, over the curves and ``y_extent``."""
-    vals = [_scaled(np.asarray(v, dtype=float), log) for v in curve_ys]
-    vals.append(_scaled(np.asarray(list(y_extent), dtype=float), log))
-    allv = np.concatenate([v.ravel() for v in vals]) if vals else np.empty(0)
+    """(low, span) of the y axis in axis units, over the curves (already in axis units) and
+    ``y_extent`` (in data units)."""
+    vals = [np.asarray(v, dtype=float).ravel() for v in curve_ys]
+    allv = np.concatenate([*vals, _scaled(np.asarray(list(y_extent), dtype=float), log)])
     allv = allv[np.isfinite(allv)]
     if allv.size == 0:
         return None
@@ -414,18 +417,17 @@ def _y_span(curve_ys: Sequence[np.ndarray], y_extent: Sequence[float], log: bool
     return (lo, hi - lo) if hi > lo else None
 
 
-def _curve_vertices(ys: np.ndarray, los: np.ndarray | None, his: np.ndarray | None,
-                    n_in: int, span: tuple[float, float] | None, tol: float, log: bool
-                    ) -> np.ndarray:
-    """`keep_vertices` of a curve with its band, the solid and dashed parts separately (the
-    vertex where they meet is kept)."""
+def _curve_vertices(scaled: np.ndarray, n_in: int, span: tuple[float, float] | None,
+                    tol: float) -> np.ndarray:
+    """`keep_vertices` of a curve with its band (rows of ``scaled``, in axis units), the solid
+    and dashed parts separately (the vertex where they meet is kept)."""
+    n = scaled.shape[1]
     if span is None or not tol > 0:
-        return np.ones(len(ys), dtype=bool)
-    rows = [ys] + [b for b in (los, his) if b is not None]
-    Y = (_scaled(np.vstack(rows), log) - span[0]) / span[1]
-    keep = np.ones(len(ys), dtype=bool)
+        return np.ones(n, dtype=bool)
+    Y = (scaled - span[0]) / span[1]
+    keep = np.ones(n, dtype=bool)
     keep[:n_in] = keep_vertices(Y[:, :n_in], tol)
-    if len(ys) > n_in:
+    if n > n_in:
         keep[n_in - 1:] = keep_vertices(Y[:, n_in - 1:], tol)
     return keep
 

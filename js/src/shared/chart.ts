@@ -6,9 +6,13 @@ import * as vega from "vega";
 import embed from "vega-embed";
 import { applyChartData, datasetNames, newViewCache, specWithBrush, specWithData, specWithSignals } from "./spec";
 import type { ChartData, Spec, ViewCache, ViewLike } from "./spec";
+import { keepUnchangedSvgDefs, svgRendererOf } from "./svgdefs";
 import { readTheme, vegaConfig } from "./theme";
 
 export { vega };
+
+// A brush move must not repaint every clipped mark (see svgdefs.ts).
+keepUnchangedSvgDefs(svgRendererOf(vega));
 
 export interface EmbeddedChart {
   view: vega.View;

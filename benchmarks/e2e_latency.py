@@ -267,7 +267,7 @@ Setup: {N_POINTS} points, {len(LAWS)} families ({", ".join(LAWS)}), bootstrap ba
 driven by Playwright, {info["drags"]} brush drags of 10 mouse steps each{runs}.
 The Jupyter server {nodelay}.
 While a brush is dragged, each law is refitted from its previous fit and its fit of the
-whole series, and the axes hold still while they show everything; the full multi-start fit,
+whole series, and the axes hold still (a curve that leaves them is clipped); the full multi-start fit,
 held-out scores, exact axes and the code snippet follow when it rests.
 End to end =
 `window.__scalinglab_latency` (from the brush event to the changeset with the new band

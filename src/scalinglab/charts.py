@@ -472,41 +472,6 @@ def domains(
     return {"xdomain": _domain(xs, x_scale, pad=0.02), "ydomain": _domain(ys, y_scale, pad=0.06)}
 
 
-def steady_domain(previous: Sequence[float] | None, new: Sequence[float], scale: str = "log",
-                  min_fill: float = 0.4, headroom: float = 0.15) -> list[float]:
-    """``previous`` if it still shows everything ``new`` must show and ``new`` fills at least
-    ``min_fill`` of its span (log10 units on a log axis); else ``new`` widened by
-    ``headroom`` of its span on each side, so that the next small move fits in it too.
-
-    The widget uses this while a brush is dragged, so the axis holds still instead of moving
-    with every refit (and the chart is not redrawn from scratch each time); the exact domain
-    returns when the brush rests.
-
-    >>> steady_domain([1.0, 100.0], [2.0, 90.0])     # inside and wide enough: keep
-    [1.0, 100.0]
-    >>> [round(v, 3) for v in steady_domain([1.0, 100.0], [0.5, 90.0])]  # went below: widen
-    [0.229, 196.125]
-    >>> steady_domain([0.0, 10.0], [2.0, 4.0], scale="linear")  # far narrower: shrink
-    [1.7, 4.3]
-    """
-    new = [float(v) for v in new]
-    if previous is None or len(previous) != 2:
-        return new
-    p0, p1 = float(previous[0]), float(previous[1])
-    n0, n1 = new
-    log = scale == "log"
-    if log and min(p0, n0) <= 0:
-        return new
-    span_p = math.log10(p1 / p0) if log else p1 - p0
-    span_n = math.log10(n1 / n0) if log else n1 - n0
-    if p0 <= n0 and n1 <= p1 and span_p > 0 and span_n >= min_fill * span_p:
-        return [p0, p1]
-    pad = headroom * span_n
-    if log:
-        return [n0 / 10**pad, n1 * 10**pad]
-    return [round(n0 - pad, 12), round(n1 + pad, 12)]
-
-
 def _domain(values: Sequence[float], scale: str, pad: float) -> list[float]:
     v = np.asarray([a for a in values if a is not None and math.isfinite(a)], dtype=float)
     if scale == "log":

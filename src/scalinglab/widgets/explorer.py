@@ -851,14 +851,14 @@ class LawExplorer(anywidget.AnyWidget):
         return data, sol_rows, notes
 
     def _steady(self, dom: dict[str, list[float]], dragging: bool) -> dict[str, list[float]]:
-        """While the brush is dragged, keep the axes where they were as long as they still
-        show every point and curve (`charts.steady_domain`); at rest, the exact domains."""
+        """While the brush is dragged, the axes keep the domains they had when it started
+        (a curve that leaves them is clipped at the plot's edge until the brush rests), so no
+        refit during a drag moves every point, tick and grid line; at rest, the exact
+        domains (``charts.domains``)."""
         key = (id(self._frame), self.x, self.y, self.group, self.x_scale, self.y_scale,
                self.horizon, self.target, tuple(self.laws), self.band)
         if dragging and self._domains is not None and self._domains[0] == key:
-            last = self._domains[1]
-            dom = {"xdomain": charts.steady_domain(last["xdomain"], dom["xdomain"], self.x_scale),
-                   "ydomain": charts.steady_domain(last["ydomain"], dom["ydomain"], self.y_scale)}
+            return self._domains[1]
         self._domains = (key, dom)
         return dom
 

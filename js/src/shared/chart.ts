@@ -7,12 +7,16 @@ import embed from "vega-embed";
 import { applyChartData, datasetNames, newViewCache, specWithBrush, specWithData, specWithSignals } from "./spec";
 import type { ChartData, Spec, ViewCache, ViewLike } from "./spec";
 import { keepUnchangedSvgDefs, svgRendererOf } from "./svgdefs";
+import { drawSymbolsInPlace } from "./svgsymbols";
+import type { VegaSymbols } from "./svgsymbols";
 import { readTheme, vegaConfig } from "./theme";
 
 export { vega };
 
-// A brush move must not repaint every clipped mark (see svgdefs.ts).
+// A brush move must not restyle every clipped mark (see svgdefs.ts) ...
 keepUnchangedSvgDefs(svgRendererOf(vega));
+// Nor carry one paint-tree transform per point (see svgsymbols.ts).
+drawSymbolsInPlace(vega as unknown as VegaSymbols);
 
 export interface EmbeddedChart {
   view: vega.View;

@@ -425,6 +425,22 @@ def test_each_note_is_said_once() -> None:
     assert len(said) == 1 and "fitted to the error" in said[0], w.notes
 
 
+def test_a_held_out_fits_warning_names_its_law_and_fit() -> None:
+    # On this range only the exponential's held-out fit (without the 3 largest points) hits a
+    # bound; its warning used to show bare, as if about a fit on the chart.
+    rng = np.random.default_rng(0)
+    D = np.logspace(6, 11, 200)
+    loss = 1.69 + 406.4 * D**-0.34 * np.exp(rng.normal(0.0, 0.02, D.size))
+    w = LawExplorer(pd.DataFrame({"D": D, "loss": loss}), x="D", y="loss",
+                    laws=["power", "power_offset", "exponential"], ci="delta")
+    w.fit_range = (3.16e9, 2.58e12)
+    assert not any(r.warnings for r in w.results.values())  # the shown fits are clean
+    bound = [n for n in w.notes if "sits on its lower bound" in n]
+    assert bound and all(
+        n.startswith("exponential, fitted without the 3 largest points: parameter") for n in bound
+    ), w.notes
+
+
 def test_multivariable_law_draws_one_curve_per_slice() -> None:
     df = sl.datasets.load("chinchilla")
     w = LawExplorer(df, x="D", y="loss", laws=["chinchilla"], ci="delta")

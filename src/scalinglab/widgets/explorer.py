@@ -598,11 +598,13 @@ class LawExplorer(anywidget.AnyWidget):
         notes: list[str] = []
         single = [n for n in self.laws if len(get_law(n).variables) == 1]
         multi = [n for n in self.laws if len(get_law(n).variables) > 1]
+        held: dict[tuple[str, Any], list[str]] = {}  # held-out fits' warnings, per law/series
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             for s in series:
                 sub = work if s is None else work[work[SERIES_COL] == s]
                 cmp = self._compare(sub, single, [self.x], kw, fast, series=s)
+                held.update({(n, s): ws for n, ws in cmp[4].items()})
                 for n in single:
                     if n in cmp[0]:
                         per_series[n][s] = cmp[0][n]
@@ -614,6 +616,7 @@ class LawExplorer(anywidget.AnyWidget):
             for n in multi:
                 cols = self._variables_for(n)
                 cmp = self._compare(work, [n], cols, kw, fast, series=None)
+                held.update({(m, None): ws for m, ws in cmp[4].items()})
                 if n in cmp[0]:
                     per_series[n][None] = cmp[0][n]
                     scores[(n, None)] = cmp[1].get(n)
@@ -687,6 +690,12 @@ class LawExplorer(anywidget.AnyWidget):
                 notes += [f"{n}: {w}" for w in r.warnings] + list(r.notes)
                 said.update(r.warnings)
                 said.update(r.notes)
+                # the fit that scored it (without the largest points) may warn on its own
+                unsaid = [w for w in held.get((n, s), []) if w not in r.warnings]
+                where = f"{n} [{label}]" if label else n
+                notes += [f"{where}, fitted without the {self.holdout} largest points: {w}"
+                          for w in unsaid]
+                said.update(held.get((n, s), []))
         # a fit's warnings were also caught as Python warnings: say each once, with its law
         notes = [m for m in caught_notes if m not in said] + notes
         curves = self._curves(work, per_series, series)
@@ -696,13 +705,14 @@ class LawExplorer(anywidget.AnyWidget):
 
     def _compare(self, frame: pd.DataFrame, laws: list[str], x_cols: list[str],
                  kw: dict[str, Any], fast: bool = False, series: Any = None,
-                 ) -> tuple[dict[str, FitResult], dict[str, float], dict[str, str], str]:
+                 ) -> tuple[dict[str, FitResult], dict[str, float], dict[str, str], str,
+                            dict[str, list[str]]]:
         """sl.compare with a safe holdout; laws it cannot score are fitted alone. ``fast``
         (a brush drag) skips the held-out refits and refits each law from its fit of the
         previous range alone (scores and the full multi-start fit come when the brush rests,
-        see `_settle`)."""
+        see `_settle`). The last item: each law's held-out fit's warnings."""
         if not laws:
-            return {}, {}, {}, ""
+            return {}, {}, {}, "", {}
         x: str | list[str] = x_cols[0] if len(x_cols) == 1 else x_cols
         in_range = len(frame)
         holdout = self.holdout if in_range - self.holdout >= 4 else 0
@@ -710,6 +720,7 @@ class LawExplorer(anywidget.AnyWidget):
         scores: dict[str, float] = {}
         errors: dict[str, str] = {n: "" for n in laws}  # laws still to fit alone
         message = ""
+        held_warnings: dict[str, list[str]] = {}
         warm = self._warm_starts(laws, series, frame, x, kw) if fast else {}
         if fast and self._delta_while_dragging:
             kw = {**kw, "ci": "delta"}  # quick bands while the brush moves
@@ -723,6 +734,7 @@ class LawExplorer(anywidget.AnyWidget):
                         scores[row.law] = _num(row.holdout_rmsle)
                 errors = dict(cmp.errors)
                 message = cmp.message if len(laws) > 1 else ""
+                held_warnings = {n: list(r.warnings) for n, r in cmp.holdout_results.items()}
             except ScalingLabError as e:
                 errors = {n: str(e) for n in laws}
         for n in list(errors):
@@ -736,7 +748,7 @@ class LawExplorer(anywidget.AnyWidget):
         if not fast:  # at rest: make sure each law has its whole-series fit to restart from
             for n, r in results.items():
                 self._anchor(n, series, frame, x, kw, r if kw["fit_range"] is None else None)
-        return results, scores, errors, message
+        return results, scores, errors, message, held_warnings
 
     def _warm_starts(self, laws: list[str], series: Any, frame: pd.DataFrame,
                      x: str | list[str], kw: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -769,8 +781,10 @@ class LawExplorer(anywidget.AnyWidget):
             return
         if whole is None:
             try:
-                whole = fit(frame, x=x, y=self.y, law=law, **{**kw, "fit_range": None,
-                                                                "ci": None})
+                with warnings.catch_warnings():  # a restart point only: nothing to tell
+                    warnings.simplefilter("ignore")
+                    whole = fit(frame, x=x, y=self.y, law=law, **{**kw, "fit_range": None,
+                                                                    "ci": None})
             except ScalingLabError:
                 self._anchors[key] = None
                 return

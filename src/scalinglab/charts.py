@@ -182,10 +182,15 @@ def explorer_chart(
     if len(series) > 1:
         point_tooltip.append(alt.Tooltip("label:N", title=series_title or "series"))
     point_tooltip.append(alt.Tooltip("in_range:N", title="in fit range"))
+    # One symbol per row: a ring in its colour, filled while the row is in the fit range. A
+    # brush move then only changes fill-opacity attributes (a second layer of filled points
+    # for the rows in range added and removed SVG nodes on every move).
+    fill = alt.Fill("color:N", scale=alt.Scale(domain=domain, range=colors), legend=None)
     points = (
         alt.Chart(alt.NamedData("points"), name="points")
         .mark_point(filled=False, size=46, strokeWidth=1.5, clip=True)
-        .encode(x=x, y=y, color=color, tooltip=point_tooltip)
+        .encode(x=x, y=y, color=color, fill=fill, tooltip=point_tooltip,
+                fillOpacity=alt.condition("datum.in_range", alt.value(0.9), alt.value(0.0)))
     )
     if brush:
         points = points.add_params(
@@ -195,12 +200,6 @@ def explorer_chart(
                                      strokeOpacity=0.6),
             )
         )
-    filled = (
-        alt.Chart(alt.NamedData("points"), name="points_in_range")
-        .transform_filter("datum.in_range")
-        .mark_circle(size=46, opacity=0.9, clip=True)
-        .encode(x=x, y=y, color=color, tooltip=point_tooltip)
-    )
     target_line = (
         alt.Chart(alt.NamedData("target_line"), name="target_line")
         .mark_rule(strokeDash=[2, 3], strokeWidth=1.2, opacity=0.8)
@@ -222,7 +221,7 @@ def explorer_chart(
                     stroke="white", strokeWidth=0.8)
         .encode(x=x, y=y, color=color, tooltip=target_tip)
     )
-    chart = alt.layer(band, fits, extrap, points, filled, target_line, target_ci, target_pt)
+    chart = alt.layer(band, fits, extrap, points, target_line, target_ci, target_pt)
     return chart.add_params(
         alt.param(name="xdomain", value=[float(v) for v in xdomain]),
         alt.param(name="ydomain", value=[float(v) for v in ydomain]),

@@ -698,14 +698,17 @@ class ExplorerDriver:
         )
         return None if ext is None else (float(ext[0]), float(ext[1]))
 
-    def point_xs(self, layer: str = "points") -> list[float]:
-        """Page x-coordinates of the centres of the symbols of a Vega-Lite layer: ``points``
-        (every row, hollow) or ``points_in_range`` (the rows inside the fit range, filled)."""
+    def point_xs(self, filled: bool | None = None) -> list[float]:
+        """Page x-coordinates of the centres of the data points' symbols (the ``points``
+        layer): all of them, or only the filled ones (``filled=True``: the rows inside the fit
+        range) or the hollow ones (``filled=False``)."""
         return self.root.evaluate(
-            """(root, name) => Array.from(root.querySelectorAll(
-                 '[data-testid="sl-chart"] svg g.mark-symbol[class~="' + name + '_marks"] path'))
+            """(root, filled) => Array.from(root.querySelectorAll(
+                 '[data-testid="sl-chart"] svg g.mark-symbol[class~="points_marks"] path'))
+               .filter((p) => filled === null
+                 || (Number(p.getAttribute('fill-opacity') ?? 1) > 0) === filled)
                .map((p) => { const r = p.getBoundingClientRect(); return r.x + r.width / 2; })""",
-            layer,
+            filled,
         )
 
     def band_paths(self) -> list[str]:

@@ -121,9 +121,9 @@ def test_brush_refits_in_kernel_and_draws_band(lab: LabPage, notebook) -> None:
         # lie inside the drawn brush are exactly the kernel's in-range points.
         extent = explorer.brush_extent()
         assert extent is not None, "no brush rectangle drawn"
-        xs = explorer.point_xs("points")
+        xs = explorer.point_xs()
         assert len(xs) == N_POINTS, f"{len(xs)} point marks for {N_POINTS} rows"
-        filled = explorer.point_xs("points_in_range")
+        filled = explorer.point_xs(filled=True)
         inside = sum(extent[0] <= x <= extent[1] for x in xs)
         in_range = probe.json("int(w.results['power'].data['in_range'].sum())")
         assert len(filled) == in_range, (len(filled), in_range)
@@ -198,7 +198,7 @@ def test_dropped_csv_shows_new_points_and_a_bad_file_keeps_them(lab: LabPage, no
             """(sel) => document.querySelectorAll(sel).length === 25""",
             arg='.scalinglab-explorer [data-testid="sl-chart"] svg g[class~="points_marks"] path',
         )
-        points = len(explorer.point_xs("points"))
+        points = len(explorer.point_xs())
         lab.screenshot("explorer-04-dropped-csv", explorer.root)
 
         drop_file(explorer, "broken.csv", "N,loss\n1e6,2.5\n2e6,not-a-number\n")
@@ -210,7 +210,7 @@ def test_dropped_csv_shows_new_points_and_a_bad_file_keeps_them(lab: LabPage, no
         kept = probe.json(STATE)
         assert kept["n"]["power_offset"] == 25, "the previous data must stay after a bad file"
         assert kept["params"] == state["params"]
-        assert len(explorer.point_xs("points")) == points
+        assert len(explorer.point_xs()) == points
         lab.screenshot("explorer-05-error", explorer.root)
 
         # A table copied from a spreadsheet (tab-separated) and pasted into sl-paste.

@@ -73,8 +73,8 @@ def assert_last_seen(explorer: ExplorerDriver) -> None:
     """What the explorer showed before the notebook was closed: brush on 1e7..1e9, those points
     filled, both fits in the table with the best one starred, a band, the target sentence."""
     assert explorer.brush_extent() is not None, "the saved fit range is not drawn as the brush"
-    assert len(explorer.point_xs("points_in_range")) == IN_RANGE
-    assert len(explorer.point_xs("points")) == 30
+    assert len(explorer.point_xs(filled=True)) == IN_RANGE
+    assert len(explorer.point_xs()) == 30
     table = explorer.testid("sl-param-table").inner_text()
     assert "power_offset" in table and "best" in table, table
     assert "n 14" in table, table

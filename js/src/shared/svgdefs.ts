@@ -1,9 +1,10 @@
 /**
  * Vega's SVG renderer rewrites every `<clipPath>` (its `id` and the `x`, `y`, `width`,
- * `height` of its rect) on every render, even when nothing about the clip changed. In
- * Chromium each rewrite invalidates every mark clipped by it, so a brush move (a render that
- * only moves the brush rectangle) repaints and re-rasterises the whole plot: every point,
- * line and band. Our charts clip each layer, so that is every frame of a drag.
+ * `height` of its rect) on every render, even when nothing about the clip changed. Our charts
+ * clip each layer, so every brush move (a render that only moves the brush rectangle) set ~40
+ * attributes under `<defs>`, and Chromium restyled them and re-laid out the paths clipped by
+ * them ("SVG resource invalidated"): in a drag's trace, 11 elements restyled and 28 layout
+ * objects per move, 2 and 9 with this wrapper. (The raster work per frame did not change.)
  *
  * `keepUnchangedSvgDefs` wraps `SVGRenderer.prototype.defs` so the defs are written only
  * when they differ from what this renderer last wrote (or its `<defs>` element is gone).

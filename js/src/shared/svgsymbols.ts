@@ -2,10 +2,10 @@
  * Vega's SVG renderer draws each symbol (a point, a circle, a legend swatch) as a path around
  * the origin moved into place by its own `transform="translate(x,y)"`. In Chromium every such
  * transform is a node of the page's paint property trees, with its own paint chunk, and each
- * frame that repaints anything re-layerizes every chunk. With the explorer's 200 hollow and up
- * to 200 filled points, that is most of a frame's paint, layerize and commit work while the
- * brush is dragged (in a trace, with the transforms switched off by CSS, layerize fell from 3.7
- * to 1.6 ms per frame and pre-paint, paint and commit by 30–50%).
+ * frame that repaints anything re-layerizes every chunk. With the explorer's 200 points, that
+ * was most of a frame's paint, layerize and commit work while the brush is dragged (in a
+ * trace, with the transforms switched off by CSS, layerize fell from 3.7 to 1.6 ms per frame
+ * and pre-paint, paint and commit by 30–50%; this module gets about the same).
  *
  * `drawSymbolsInPlace` makes the SVG renderer write each unrotated symbol's path at its
  * position instead (`d` in chart coordinates, no `transform`): the same shape from the same

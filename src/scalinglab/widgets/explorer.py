@@ -35,7 +35,7 @@ import contextlib
 import math
 import time
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -853,8 +853,9 @@ class LawExplorer(anywidget.AnyWidget):
                                  "lo": _num(sol.lo), "hi": _num(sol.hi)})
         line, targets = charts.target_rows(sols, self.target, color_by=color_by,
                                            horizon_x=horizon_x)
-        dom = self._steady(charts.domains(points, fits_rows + extrap, horizon_x, self.target,
-                                          self.x_scale, self.y_scale), dragging=fits.pending)
+        dom = self._steady(lambda: charts.domains(points, fits_rows + extrap, horizon_x,
+                                                  self.target, self.x_scale, self.y_scale),
+                           dragging=fits.pending)
         if self.x_scale == "log" and (finite <= 0).any():
             notes.append(f"{self.x!r} has values <= 0, which a log axis cannot show: "
                          "switch the x axis to linear")
@@ -864,15 +865,17 @@ class LawExplorer(anywidget.AnyWidget):
                 "timing": {"draw_ms": (time.perf_counter() - self._draw_t0) * 1e3}}
         return data, sol_rows, notes
 
-    def _steady(self, dom: dict[str, list[float]], dragging: bool) -> dict[str, list[float]]:
+    def _steady(self, exact: Callable[[], dict[str, list[float]]], dragging: bool
+                ) -> dict[str, list[float]]:
         """While the brush is dragged, the axes keep the domains they had when it started
         (a curve that leaves them is clipped at the plot's edge until the brush rests), so no
         refit during a drag moves every point, tick and grid line; at rest, the exact
-        domains (``charts.domains``)."""
+        domains (``exact()``, computed only then)."""
         key = (id(self._frame), self.x, self.y, self.group, self.x_scale, self.y_scale,
                self.horizon, self.target, tuple(self.laws), self.band)
         if dragging and self._domains is not None and self._domains[0] == key:
             return self._domains[1]
+        dom = exact()
         self._domains = (key, dom)
         return dom
 

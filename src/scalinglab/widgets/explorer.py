@@ -100,6 +100,17 @@ class _Fits:
     pending: bool = False  # held-out scores not computed yet (fast path)
 
 
+@dataclass
+class _Compared:
+    """What `LawExplorer._compare` found for some laws on one series."""
+
+    results: dict[str, FitResult] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)  # held-out RMSLE
+    errors: dict[str, str] = field(default_factory=dict)  # laws that could not be fitted
+    message: str = ""  # the comparison's verdict
+    held_warnings: dict[str, list[str]] = field(default_factory=dict)  # of held-out fits
+
+
 class LawExplorer(anywidget.AnyWidget):
     """Interactive scaling-law explorer; see the module docstring.
 
@@ -604,24 +615,24 @@ class LawExplorer(anywidget.AnyWidget):
             for s in series:
                 sub = work if s is None else work[work[SERIES_COL] == s]
                 cmp = self._compare(sub, single, [self.x], kw, fast, series=s)
-                held.update({(n, s): ws for n, ws in cmp[4].items()})
+                held.update({(n, s): ws for n, ws in cmp.held_warnings.items()})
                 for n in single:
-                    if n in cmp[0]:
-                        per_series[n][s] = cmp[0][n]
-                        scores[(n, s)] = cmp[1].get(n)
+                    if n in cmp.results:
+                        per_series[n][s] = cmp.results[n]
+                        scores[(n, s)] = cmp.scores.get(n)
                     else:
-                        failed[n][s] = cmp[2].get(n, "could not be fitted")
-                if cmp[3] and len(series) == 1:
-                    messages.append(cmp[3])
+                        failed[n][s] = cmp.errors.get(n, "could not be fitted")
+                if cmp.message and len(series) == 1:
+                    messages.append(cmp.message)
             for n in multi:
                 cols = self._variables_for(n)
                 cmp = self._compare(work, [n], cols, kw, fast, series=None)
-                held.update({(m, None): ws for m, ws in cmp[4].items()})
-                if n in cmp[0]:
-                    per_series[n][None] = cmp[0][n]
-                    scores[(n, None)] = cmp[1].get(n)
+                held.update({(m, None): ws for m, ws in cmp.held_warnings.items()})
+                if n in cmp.results:
+                    per_series[n][None] = cmp.results[n]
+                    scores[(n, None)] = cmp.scores.get(n)
                 else:
-                    failed[n][None] = cmp[2].get(n, "could not be fitted")
+                    failed[n][None] = cmp.errors.get(n, "could not be fitted")
         caught_notes = [str(w.message) for w in caught]
         said: set[str] = set()  # what the fits carry themselves (their warnings, their notes)
         for n in self.laws:
@@ -705,14 +716,13 @@ class LawExplorer(anywidget.AnyWidget):
 
     def _compare(self, frame: pd.DataFrame, laws: list[str], x_cols: list[str],
                  kw: dict[str, Any], fast: bool = False, series: Any = None,
-                 ) -> tuple[dict[str, FitResult], dict[str, float], dict[str, str], str,
-                            dict[str, list[str]]]:
+                 ) -> _Compared:
         """sl.compare with a safe holdout; laws it cannot score are fitted alone. ``fast``
         (a brush drag) skips the held-out refits and refits each law from its fit of the
         previous range alone (scores and the full multi-start fit come when the brush rests,
-        see `_settle`). The last item: each law's held-out fit's warnings."""
+        see `_settle`)."""
         if not laws:
-            return {}, {}, {}, "", {}
+            return _Compared()
         x: str | list[str] = x_cols[0] if len(x_cols) == 1 else x_cols
         in_range = len(frame)
         holdout = self.holdout if in_range - self.holdout >= 4 else 0
@@ -748,7 +758,7 @@ class LawExplorer(anywidget.AnyWidget):
         if not fast:  # at rest: make sure each law has its whole-series fit to restart from
             for n, r in results.items():
                 self._anchor(n, series, frame, x, kw, r if kw["fit_range"] is None else None)
-        return results, scores, errors, message, held_warnings
+        return _Compared(results, scores, errors, message, held_warnings)
 
     def _warm_starts(self, laws: list[str], series: Any, frame: pd.DataFrame,
                      x: str | list[str], kw: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -23,7 +23,7 @@ from scalinglab.fitting.blas import single_threaded
 from scalinglab.fitting.data import Prepared, as_frame, prepare
 from scalinglab.fitting.objective import Objective, ParamMap
 from scalinglab.fitting.result import FitResult, GroupFit
-from scalinglab.fitting.solver import point_fit
+from scalinglab.fitting.solver import IterationCap, point_fit
 from scalinglab.laws.base import Law
 from scalinglab.laws.registry import get_law
 
@@ -51,6 +51,7 @@ def fit(
     ceiling: float | None = None,
     starts: Sequence[Mapping[str, float]] | None = None,
     multistart: bool = True,
+    cap: IterationCap | None = None,
 ) -> FitResult | GroupFit:
     """Fit ``law`` to ``y`` against ``x`` in ``data`` and return a `FitResult`.
 
@@ -76,9 +77,10 @@ def fit(
     starts : extra starting points (dicts of parameter values) for the multi-start solver.
     multistart : False tries only the law's data-driven starts and ``starts``, without the
         jittered copies: a quicker refit when ``starts`` holds a fit of nearby data (the
-        widgets use it while a brush is dragged, then refit in full when it rests). The fit
-        stops after 30 iterations and its bootstrap resamples after 8 (a law the data barely
-        determine, or a far-out resample of one, may stop short of its own optimum).
+        widgets use it while a brush is dragged, then refit in full when it rests).
+    cap : an explicit `IterationCap` for interactive refits (a widget's brush drag); a fit
+        stopped by it may sit short of its own optimum. None (the default) runs every solve
+        to its convergence test.
     """
     law = get_law(law)
     if not 0 < level < 1:
@@ -89,7 +91,7 @@ def fit(
                    weights=weights, higher_is_better=higher_is_better, ceiling=ceiling)
     return fit_prepared(prep, law, loss=loss, delta=delta, asymmetry=asymmetry, space=space,
                         ci=ci, n_boot=n_boot, level=level, seed=seed, fixed=fixed, tie=tie,
-                        starts=starts, multistart=multistart)
+                        starts=starts, multistart=multistart, cap=cap)
 
 
 def fit_prepared(
@@ -97,7 +99,7 @@ def fit_prepared(
     space: str = "log", ci: str | None = "bootstrap", n_boot: int = 1000, level: float = 0.95,
     seed: int = 0, fixed: Mapping[str, float] | None = None, tie: Mapping[str, str] | None = None,
     starts: Sequence[Mapping[str, float]] | None = None, fit_range: Any = "from-prep",
-    multistart: bool = True,
+    multistart: bool = True, cap: IterationCap | None = None,
 ) -> FitResult:
     """Fit an already validated table (the widget reuses one `Prepared` across laws)."""
     pmap = ParamMap.build(law, fixed=fixed, tie=tie)
@@ -111,11 +113,10 @@ def fit_prepared(
             base = dict(zip(law.param_names, law.init(obj.X, obj.target)[0], strict=True))
         extra = [law.theta({**base, **s}) for s in starts]
     with single_threaded():
-        pf = point_fit(obj, extra_starts=extra, seed=seed, multistart=multistart)
-        # A quick refit also caps each bootstrap resample at 8 iterations (most need 1-3;
-        # only far-out resamples of a poorly determined law need more).
+        pf = point_fit(obj, extra_starts=extra, seed=seed, multistart=multistart,
+                       max_iter=None if cap is None else cap.point_fit)
         unc = uncertainty.build(obj, pf.u, ci, n_boot, seed,
-                                boot_max_iter=25 if multistart else 8)
+                                boot_max_iter=25 if cap is None else cap.resample)
     theta = pmap.theta(pf.u)
     params = {n: float(v) for n, v in zip(law.param_names, theta, strict=True)}
 

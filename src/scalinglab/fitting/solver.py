@@ -33,11 +33,28 @@ from scipy.optimize import least_squares
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.objective import Objective
 
-# A warm start near its optimum converges in a few (Newton) iterations. One that is not
-# converged after this many has met a law the data barely determine (e.g. 3 parameters on the
-# 17 points at one end of a brush), where it could crawl for 100 iterations (~100 ms): a brush
-# drag shows where it got to, and the full multi-start fit follows when the brush rests.
-WARM_MAX_ITER = 30
+# Iterations a warm start may take when no cap is given: far more than a start near its
+# optimum needs (a few Newton steps); the solve stops on its tolerance, not on this.
+WARM_ITER_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class IterationCap:
+    """An explicit cap on solver iterations, for interactive refits only.
+
+    A fit a user asks for from Python runs each solve to its convergence test (``cap=None``).
+    A widget that refits on every brush move may trade that for speed while the brush moves
+    and pass a cap, then refit uncapped when the brush rests.
+
+    point_fit: iterations of the warm-started point fit.
+    resample: iterations of each bootstrap resample (warm-started at the point fit).
+
+    >>> IterationCap(point_fit=30, resample=8)
+    IterationCap(point_fit=30, resample=8)
+    """
+
+    point_fit: int
+    resample: int
 
 
 @dataclass
@@ -124,7 +141,7 @@ def _lsq(obj: Objective, u0: np.ndarray, tight: bool) -> tuple[np.ndarray, int]:
 
 def point_fit(
     obj: Objective, n_polish: int = 2, extra_starts: list[np.ndarray] | None = None, seed: int = 0,
-    multistart: bool = True,
+    multistart: bool = True, max_iter: int | None = None,
 ) -> PointFit:
     """Multi-start fit: all starts descend together (`batched_lm`) until three agree on the
     best basin; the best one or two are finished to a tight tolerance by the same solver
@@ -132,9 +149,10 @@ def point_fit(
     objective wins.
 
     ``multistart=False``: a warm start. With ``extra_starts`` (e.g. the fit of nearby data)
-    only those are tried, and Levenberg–Marquardt alone takes them to a tight tolerance in at
-    most WARM_MAX_ITER iterations; the quick refit of a widget's brush drag. Without them, the
-    law's data-driven starts (no jittered copies)."""
+    only those are tried, and Levenberg–Marquardt alone takes them to a tight tolerance; the
+    quick refit of a widget's brush drag. Without them, the law's data-driven starts (no
+    jittered copies). ``max_iter`` caps the warm start's iterations (an explicit
+    `IterationCap` of an interactive refit); None runs it to its tolerance."""
     warm = not multistart and bool(extra_starts)
     if warm:
         U0 = _inside(obj, np.array([obj.pmap.u(np.asarray(c, dtype=float))
@@ -145,7 +163,8 @@ def point_fit(
         # saves few of them (over the benchmark's brush drags: 13% less time in these fits,
         # 30% less on a drag's first frame, the same objective).
         # With several warm starts, stop once the lowest-cost one has converged.
-        U, ok = batched_lm(obj, U0, None, max_iter=WARM_MAX_ITER, tol=1e-12, agree=1,
+        U, ok = batched_lm(obj, U0, None, max_iter=WARM_ITER_LIMIT if max_iter is None else max_iter,
+                           tol=1e-12, agree=1,
                            curvature=_newton_curvature(obj, U0))
         n_polish = 0
     else:

@@ -51,6 +51,7 @@ from scalinglab.fitting.compare import compare
 from scalinglab.fitting.data import as_frame, detect_higher_is_better
 from scalinglab.fitting.fit import fit
 from scalinglab.fitting.result import FitResult, GroupFit
+from scalinglab.fitting.solver import IterationCap
 from scalinglab.fitting.uncertainty import param_intervals
 from scalinglab.laws.registry import get_law
 from scalinglab.laws.registry import names as law_names
@@ -61,6 +62,12 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 SERIES_COL = "__series__"
 MAX_SERIES = 12
 SLICES = 5
+# The brush's speed knob: while the brush moves, each law's warm refit stops after 30
+# iterations and each bootstrap resample after 8. A law the data barely determine (3
+# parameters on the 17 points at one end of a brush) could otherwise crawl for 100 iterations
+# (~100 ms) per frame; a frame shows where it got to, and the uncapped multi-start fit follows
+# when the brush rests. Fits asked for from Python are never capped.
+DRAG_CAP = IterationCap(point_fit=30, resample=8)
 
 
 def _asset(name: str) -> str | Path:
@@ -776,7 +783,7 @@ class LawExplorer(anywidget.AnyWidget):
                 anchor = self._anchors.get(self._anchor_key(n, series, x, kw))
                 if anchor is not None:
                     starts.append(anchor)
-                out[n] = {"starts": starts, "multistart": False}
+                out[n] = {"starts": starts, "multistart": False, "cap": DRAG_CAP}
         return out
 
     def _anchor_key(self, law: str, series: Any, x: str | list[str],

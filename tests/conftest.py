@@ -52,3 +52,14 @@ def _quiet_expected_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         yield
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A dask.distributed LocalCluster of 2 worker processes and its Client (the default client
+    while it lives, as joblib's dask backend expects)."""
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client

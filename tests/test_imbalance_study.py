@@ -123,3 +123,23 @@ def test_auto_sizes_follow_your_own_data():
     assert sorted(t["train_size"].tolist()) == [24, 51, 105]
     with pytest.raises(ScalingLabError, match="sizes must be"):
         run_study(X, y, remedies=["none"], ratios=[1], sizes="all", progress=False)
+
+
+@pytest.mark.parametrize("backend", ["threading", "dask"])
+def test_backend_argument_same_table_same_cache_same_progress(backend, table, tmp_path, capsys,
+                                                              request):
+    """run_study(backend=...) runs through joblib's backends, dask.distributed included
+    (a LocalCluster here); its cache and progress bar work the same on each."""
+    if backend == "dask":
+        request.getfixturevalue("dask_client")
+    kw = {**SMALL, "remedies": ["none", "oversample"], "progress": True}
+    first = run_study(n_jobs=2, backend=backend, cache=tmp_path, **kw)
+    cols = [c for c in COLUMNS if c != "fit_seconds"]
+    expected = table[table.remedy.isin(["none", "oversample"])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(first[cols], expected[cols])
+    assert first.attrs["cached_runs"] == 0
+    assert "16/16" in capsys.readouterr().err
+    second = run_study(n_jobs=2, backend=backend, cache=tmp_path, **kw)
+    pd.testing.assert_frame_equal(first, second)
+    assert second.attrs["cached_runs"] == 16
+    assert "16/16" in capsys.readouterr().err

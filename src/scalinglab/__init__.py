@@ -39,12 +39,13 @@ __all__ = [
     "get_law",
     "imbalance",
     "laws",
+    "learning_curves",
     "load_fit",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # Widgets and the imbalance study pull in anywidget / scikit-learn: load them on first use
+    # Widgets, the imbalance study and learning curves pull in anywidget / scikit-learn: load them on first use
     # so that the kernel stays importable from a plain script.
     if name == "LawExplorer":
         from scalinglab.widgets.explorer import LawExplorer
@@ -54,6 +55,10 @@ def __getattr__(name: str) -> Any:
         from scalinglab.widgets.remedies import RemedyComparer
 
         return RemedyComparer
+    if name == "learning_curves":
+        from scalinglab.experiments.learning_curves import learning_curves
+
+        return learning_curves
     if name == "imbalance":
         import importlib
 

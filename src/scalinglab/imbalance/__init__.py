@@ -7,6 +7,7 @@
 True
 """
 
+from scalinglab.experiments.runner import default_cache_dir
 from scalinglab.imbalance.analysis import (
     CURVE_LAWS,
     TREND_LAWS,
@@ -29,7 +30,6 @@ from scalinglab.imbalance.study import (
     COLUMNS,
     DEFAULT_RATIOS,
     DEFAULT_SIZES,
-    default_cache_dir,
     default_data,
     default_model,
     run_one,

@@ -4,11 +4,11 @@ Every run draws an imbalanced training set and a balanced test set (`make_imbala
 the model with one remedy, and scores it on the test set. Runs with the same seed share the
 same test set and the same minority classes, so remedies and ratios are compared pairwise.
 
-Work goes through joblib (``n_jobs``; a dask or ray backend set with
-``joblib.parallel_config`` carries it past one machine) behind a tqdm progress bar, and each
-run is cached on disk with `joblib.Memory`, keyed by all of its arguments (data, model,
-remedy, ratio, μ, kind, size, seed): repeat a study, or widen its grid, and only new runs
-are computed.
+Runs go through the shared experiment runner (`scalinglab.experiments.runner`): in parallel
+with joblib (``n_jobs``; ``backend="dask"`` or ``"ray"`` carries a study past one machine)
+behind a tqdm progress bar, each run cached on disk with `joblib.Memory`, keyed by all of its
+arguments (data, model, remedy, ratio, μ, kind, size, seed): repeat a study, or widen its
+grid, and only new runs are computed.
 
 Example
 -------
@@ -25,15 +25,13 @@ oversample   10.0         670     0
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from scalinglab.errors import ScalingLabError
+from scalinglab.experiments.runner import Cache, run_tasks, timed
 from scalinglab.imbalance.datasets import KINDS, default_test_per_class, make_imbalanced
 from scalinglab.imbalance.metrics import METRICS, evaluate
 from scalinglab.imbalance.remedies import DEFAULT_REMEDIES, get_remedy
@@ -79,20 +77,12 @@ def default_data() -> tuple[np.ndarray, np.ndarray]:
     return X / 16.0, y
 
 
-def default_cache_dir() -> Path:
-    """Default cache: ``$XDG_CACHE_HOME/scalinglab``, else ``~/.cache/scalinglab``."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "scalinglab"
-
-
 def run_one(X, y, model, remedy: str, ratio: float, minority_fraction: float, kind: str,
             n_max: int | None, seed: int, test_per_class: int | None) -> dict:
     """One run of a study: a row of the table as a dict (uncached; `run_study` caches it)."""
     split = make_imbalanced(X, y, ratio, minority_fraction, kind, seed, n_max, test_per_class)
     rem = get_remedy(remedy)
-    t0 = time.perf_counter()
-    est = rem.fit(model, split.X_train, split.y_train, seed)
-    fit_seconds = time.perf_counter() - t0
+    est, fit_seconds = timed(rem.fit, model, split.X_train, split.y_train, seed)
     classes = np.asarray(est.classes_)
     priors = np.array([split.counts[c.item()] for c in classes], dtype=float)
     proba = rem.predict_proba(est, split.X_test, priors / priors.sum())
@@ -108,21 +98,6 @@ def run_one(X, y, model, remedy: str, ratio: float, minority_fraction: float, ki
     return row
 
 
-def _cached_run(X, y, model, remedy, ratio, minority_fraction, kind, n_max, seed,
-                test_per_class, version):
-    return run_one(X, y, model, remedy, ratio, minority_fraction, kind, n_max, seed,
-                   test_per_class)
-
-
-def _memory(cache):
-    if cache is None or cache is False:
-        return None
-    from joblib import Memory
-
-    location = default_cache_dir() if cache is True else Path(cache)
-    return Memory(location=str(location), verbose=0)
-
-
 def run_study(
     X=None,
     y=None,
@@ -134,9 +109,10 @@ def run_study(
     sizes: Sequence[int] | str | None = "auto",
     seeds: int | Sequence[int] = 3,
     n_jobs: int = -1,
-    cache: bool | str | os.PathLike | None = True,
+    cache: Cache = True,
     progress: bool = True,
     test_per_class: int | None = None,
+    backend: str | None = None,
 ) -> pd.DataFrame:
     """Run every remedy at every ratio, size and seed; return the tidy table (`COLUMNS`).
 
@@ -156,14 +132,18 @@ def run_study(
         that the test set leaves over. ``"auto"`` (default): `DEFAULT_SIZES` for load_digits;
         for your own data a quarter, half and all of what the test set leaves over.
     seeds : a number of seeds (0, 1, ...) or the seeds themselves.
-    n_jobs : joblib workers (-1: all cores).
+    n_jobs : joblib workers (-1: all cores, or all of a dask cluster's threads).
     cache : True (default location `default_cache_dir`), a directory, or None/False to disable.
+        Lookups and writes happen in this process, so the cache works the same on every
+        backend. ``table.attrs["cached_runs"]`` counts the runs read from it.
     progress : show a tqdm progress bar.
     test_per_class : balanced test-set size per class (default: 30% of the rarest class).
+    backend : joblib backend: ``"loky"`` (processes on this machine), ``"threading"``,
+        ``"dask"`` (the current ``dask.distributed.Client``: create one first, e.g.
+        ``Client("tcp://scheduler:8786")``; ``pip install 'scalinglab[distributed]'``) or
+        ``"ray"`` (``pip install ray``). None: the backend set with
+        ``joblib.parallel_config`` (loky unless you set another).
     """
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
     if (X is None) != (y is None):
         raise ScalingLabError("pass both X and y, or neither (to use load_digits)")
     own_data = X is not None
@@ -197,23 +177,21 @@ def run_study(
             _check_args(X, y, ratio, minority_fraction, kind, n_max, test_per_class)
     _check_model(model, names)
 
-    memory = _memory(cache)
-    fn = memory.cache(_cached_run) if memory is not None else _cached_run
-    jobs = [
-        (rem, float(ratio), n_max, seed)
-        for rem in names
-        for ratio in ratios
-        for n_max in size_list
-        for seed in seed_list
-    ]
-    tasks = (
-        delayed(fn)(X, y, model, rem, ratio, minority_fraction, kind, n_max, seed,
-                    test_per_class, _RUN_VERSION)
-        for rem, ratio, n_max, seed in jobs
+    runs = run_tasks(
+        run_one,
+        [
+            {"remedy": rem, "ratio": float(ratio), "n_max": n_max, "seed": seed}
+            for rem in names
+            for ratio in ratios
+            for n_max in size_list
+            for seed in seed_list
+        ],
+        shared={"X": X, "y": y, "model": model, "minority_fraction": minority_fraction,
+                "kind": kind, "test_per_class": test_per_class},
+        n_jobs=n_jobs, backend=backend, cache=cache, progress=progress,
+        desc="imbalance study", unit="run", version=_RUN_VERSION,
     )
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-    rows = list(tqdm(parallel(tasks), total=len(jobs), disable=not progress,
-                     desc="imbalance study", unit="run"))
+    rows = runs.results
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     order = {r: i for i, r in enumerate(names)}
     table = table.sort_values(
@@ -222,6 +200,7 @@ def run_study(
         kind="stable",
     ).reset_index(drop=True)
     table.attrs["kind"] = kind
+    table.attrs["cached_runs"] = runs.n_cached
     return table
 
 

@@ -154,7 +154,6 @@ def run_tasks(
     progress : show a tqdm progress bar labelled ``desc`` counting ``unit``.
     version : part of the cache key: bump it when ``fn`` computes differently.
     """
-    from joblib import Parallel, delayed
     from tqdm.auto import tqdm
 
     shared = dict(shared or {})
@@ -172,14 +171,34 @@ def run_tasks(
               desc=desc, unit=unit) as bar:
         if todo:
             with _backend(backend):
-                parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-                calls = (delayed(fn)(**shared, **tasks[i]) for i in todo)
-                for i, value in zip(todo, parallel(calls), strict=True):
+                for i, value in _compute(fn, shared, tasks, todo, n_jobs):
                     results[i] = value
                     if store is not None:
                         store.put(tasks[i], value)
                     bar.update()
     return Runs(results=results, n_cached=len(tasks) - len(todo))
+
+
+def _compute(fn, shared: dict, tasks: list[dict], todo: list[int], n_jobs: int):
+    """``(i, fn(**shared, **tasks[i]))`` for each ``i`` of ``todo``, in that order, as the
+    active joblib backend returns them."""
+    from joblib import Parallel, delayed, effective_n_jobs
+    from joblib.parallel import get_active_backend
+
+    def calls(indices):
+        return (delayed(fn)(**shared, **tasks[i]) for i in indices)
+
+    if getattr(get_active_backend()[0], "supports_return_generator", True):
+        parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+        yield from zip(todo, parallel(calls(todo)), strict=True)
+        return
+    # A backend that returns only whole lists (ray's): chunks of two tasks per worker on one
+    # pool, so that the progress bar and the cache advance as each chunk finishes.
+    step = 2 * max(1, effective_n_jobs(n_jobs))
+    with Parallel(n_jobs=n_jobs) as parallel:
+        for start in range(0, len(todo), step):
+            chunk = todo[start : start + step]
+            yield from zip(chunk, parallel(calls(chunk)), strict=True)
 
 
 def _backend(backend: str | None):

@@ -18,7 +18,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import type_of_target
 
 from scalinglab.errors import ScalingLabError
-from scalinglab.experiments.runner import Cache, run_tasks, timed
+from scalinglab.experiments.runner import Cache, parse_seeds, run_tasks, timed
 from scalinglab.experiments.scoring import Metric, is_sklearn_estimator, resolve, scorable
 from scalinglab.experiments.subsets import first_complete, nested_order, split
 
@@ -115,7 +115,7 @@ def learning_curves(
     if classification and len(np.unique(y)) < 2:
         raise ScalingLabError("y holds only one class: a classifier needs at least two")
     metrics = resolve(metric)
-    seed_list = _seeds(seeds)
+    seed_list = parse_seeds(seeds)
     size_list = None if sizes is None else _sizes(sizes)
 
     # one split per split seed, one nested order of its training split per seed
@@ -223,15 +223,6 @@ def _check_data(X, y: np.ndarray) -> int:
             f"X must have one row per label in y: X has {n} rows, y has shape {y.shape}"
         )
     return n
-
-
-def _seeds(seeds) -> list[int]:
-    seed_list = list(range(int(seeds))) if np.isscalar(seeds) else [int(s) for s in seeds]
-    if not seed_list:
-        raise ScalingLabError("seeds must be a positive number or a non-empty list of seeds")
-    if len(set(seed_list)) != len(seed_list):
-        raise ScalingLabError(f"seeds repeat a seed: {seed_list}")
-    return seed_list
 
 
 def _sizes(sizes) -> list[int]:

@@ -38,6 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from scalinglab.errors import ScalingLabError
 
 #: Backends `run_tasks` names in its errors; any backend registered with joblib also works.
@@ -68,6 +70,24 @@ def default_cache_dir() -> Path:
     """
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "scalinglab"
+
+
+def parse_seeds(seeds) -> list[int]:
+    """The seeds of an experiment: a count ``k`` means seeds 0 … k-1, a list is taken as is.
+
+    >>> parse_seeds(3), parse_seeds([7, 9])
+    ([0, 1, 2], [7, 9])
+    """
+    try:
+        out = list(range(int(seeds))) if np.isscalar(seeds) else [int(s) for s in seeds]
+    except (TypeError, ValueError):
+        raise ScalingLabError(f"seeds must be a number of seeds or a list of integer seeds, "
+                              f"not {seeds!r}") from None
+    if not out:
+        raise ScalingLabError("seeds must be a positive number or a non-empty list of seeds")
+    if len(set(out)) != len(out):
+        raise ScalingLabError(f"seeds repeat a seed: {out}; each seed runs once")
+    return out
 
 
 def timed(call: Callable, *args, **kwargs) -> tuple[Any, float]:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from scalinglab.errors import ScalingLabError
-from scalinglab.experiments.runner import Cache, run_tasks, timed
+from scalinglab.experiments.runner import Cache, parse_seeds, run_tasks, timed
 from scalinglab.imbalance.datasets import KINDS, default_test_per_class, make_imbalanced
 from scalinglab.imbalance.metrics import METRICS, evaluate
 from scalinglab.imbalance.remedies import DEFAULT_REMEDIES, get_remedy
@@ -160,9 +160,7 @@ def run_study(
         raise ScalingLabError("remedies is empty: name at least one, e.g. ['none', 'oversample']")
     if not len(ratios):
         raise ScalingLabError("ratios is empty: give at least one ratio >= 1, e.g. [1, 10]")
-    seed_list = list(range(int(seeds))) if np.isscalar(seeds) else [int(s) for s in seeds]
-    if not seed_list:
-        raise ScalingLabError("seeds must be a positive number or a non-empty list of seeds")
+    seed_list = parse_seeds(seeds)
     if test_per_class is None:
         test_per_class = default_test_per_class(y)
     if isinstance(sizes, str):

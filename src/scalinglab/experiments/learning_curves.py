@@ -86,13 +86,17 @@ def learning_curves(
     -------
     A DataFrame with one row per (size, seed), sorted by size then seed: ``size`` (training
     examples used), ``seed``, ``split_seed``, one column per metric, ``fit_seconds`` (the fit
-    alone), ``n_test``. Rows that share a size are repeated measurements of one point of the
-    curve. ``attrs["cached_runs"]`` counts the runs read from the cache.
+    alone), ``n_test``. ``attrs["cached_runs"]`` counts the runs read from the cache.
+
+    Rows that share a size are repeated measurements of one point of the curve, and the rows
+    of one seed are correlated (nested subsets, one test set). `scalinglab.fit` resamples rows
+    as independent today, so for its intervals fit the mean per size, as the example does:
+    ``t.groupby("size", as_index=False).mean()``.
 
     Example
     -------
     One-nearest-neighbour on scikit-learn's bundled digits, 4 sizes × 3 seeds, then a power law
-    through the error:
+    through the mean error per size:
 
     >>> import scalinglab as sl
     >>> from sklearn.datasets import load_digits
@@ -100,9 +104,10 @@ def learning_curves(
     >>> X, y = load_digits(return_X_y=True)
     >>> t = sl.learning_curves(KNeighborsClassifier(1), X, y, sizes=[50, 100, 200, 400],
     ...                        seeds=3, metric="error", n_jobs=1, cache=None, progress=False)
-    >>> t.groupby("size")["error"].mean().round(3).tolist()
+    >>> means = t.groupby("size", as_index=False)["error"].mean()
+    >>> means["error"].round(3).tolist()
     [0.144, 0.091, 0.055, 0.034]
-    >>> res = sl.fit(t, x="size", y="error", law="power", ci=None)
+    >>> res = sl.fit(means, x="size", y="error", law="power", ci="bootstrap", n_boot=200)
     >>> round(res.params["b"], 1)
     0.7
     """

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from sklearn.base import is_regressor
+from sklearn.base import clone, is_regressor
 from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import type_of_target
 
@@ -186,16 +186,12 @@ def can_clone(estimator) -> bool:
 def _template(estimator):
     """What every run copies: a clone (parameters only, so a fitted estimator passed in keys
     the cache like an unfitted one), or the object itself for duck-typed models."""
-    from sklearn.base import clone
-
     return clone(estimator) if can_clone(estimator) else estimator
 
 
 def _fresh(estimator, seed: int):
     if not can_clone(estimator):
         return copy.deepcopy(estimator)
-    from sklearn.base import clone
-
     model = clone(estimator)
     unset = {k: seed for k, v in model.get_params().items()
              if (k == "random_state" or k.endswith("__random_state")) and v is None}

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.utils.metaestimators import available_if
 
 from scalinglab.errors import ScalingLabError, ScalingLabWarning
@@ -49,15 +50,13 @@ class Metric:
 
     def score(self, model, X, y) -> float:
         """The metric of a fitted ``model`` on ``(X, y)``; a failure names the metric and model."""
-        from sklearn.metrics import get_scorer
-
         try:
             value = get_scorer(self.scorer)(model, X, y)
         except (AttributeError, ValueError, TypeError) as e:
-            name = type(getattr(model, "model", model)).__name__
+            name = type(model.model if isinstance(model, _Wrapped) else model).__name__
             raise ScalingLabError(
-                f"metric {self.name!r} could not score {name}: {str(e).rstrip('.')}. Choose a metric this model "
-                f"supports (probability metrics such as log_loss need predict_proba; "
+                f"metric {self.name!r} could not score {name}: {str(e).rstrip('.')}. Choose a "
+                f"metric this model supports (probability metrics such as log_loss need predict_proba; "
                 f"multi-class data needs an averaged variant such as f1_macro)"
             ) from None
         return float(self.offset + self.sign * value)
@@ -65,9 +64,12 @@ class Metric:
 
 def resolve(metric: str | Sequence[str]) -> tuple[Metric, ...]:
     """The `Metric` of each name in ``metric`` (a name or a list of names)."""
-    from sklearn.metrics import get_scorer_names
-
-    names = [metric] if isinstance(metric, str) else list(metric)
+    if isinstance(metric, str):
+        names = [metric]
+    elif isinstance(metric, Sequence):
+        names = list(metric)
+    else:
+        raise ScalingLabError(f"metric must be a name or a list of names, not {metric!r}")
     if not names:
         raise ScalingLabError("metric is empty: name at least one, e.g. 'accuracy'")
     known = set(get_scorer_names())

@@ -125,3 +125,32 @@ def test_tradeoff_prefers_the_curve_on_a_moon():
 def test_errors_name_the_problem(call, match):
     with pytest.raises(ScalingLabError, match=match):
         call(_table())
+
+
+def _paired_table():
+    """Oversampling beats no remedy by 0.01 on every seed's split, but the splits differ by
+    ±0.03 (a seed's luck, shared by the remedies run on it)."""
+    rows = []
+    luck = (-0.03, 0.0, 0.03, 0.015, -0.015)
+    for seed, split in enumerate(luck):
+        for rem, gain in (("none", 0.0), ("oversample", 0.01 + 0.001 * (seed % 2))):
+            rows.append({"remedy": rem, "ratio": 20, "train_size": 500, "seed": seed,
+                         "accuracy": 0.8 + split + gain})
+    return pd.DataFrame(rows)
+
+
+def test_winners_compare_remedies_on_paired_differences():
+    w = winners(_paired_table(), "accuracy").iloc[0]
+    assert w["best"] == "oversample" and w["runner_up"] == "none"
+    assert w["spread"] > w["margin"]  # unpaired, the seeds' luck hides the win
+    d = np.array([0.010, 0.011, 0.010, 0.011, 0.010])
+    half = stats.t.ppf(0.975, 4) * d.std(ddof=1) / np.sqrt(5)
+    assert (w["diff_lo"], w["diff_hi"]) == pytest.approx((d.mean() - half, d.mean() + half))
+    assert bool(w["clear"]) and w["n_pairs"] == 5
+
+
+def test_winners_pair_only_matching_seeds():
+    t = _paired_table()
+    t = t[~((t.remedy == "none") & (t.seed == 4))]  # one seed without its partner
+    w = winners(t, "accuracy").iloc[0]
+    assert w["n_pairs"] == 4 and bool(w["clear"])

@@ -107,11 +107,12 @@ def test_view3_line_against_curve(w):
     assert {f["law"] for f in w.chart_data["datasets"]["fits"]} == {"line", "curve"}
 
 
-def test_summary_says_whether_margin_beats_the_spread(w, study):
+def test_summary_says_whether_the_paired_difference_excludes_zero(w, study):
     rows = pd.DataFrame(w.summary_rows)
     assert list(rows["ratio"]) == [1, 2, 5, 10, 20, 50]
     assert (rows["margin"] >= 0).all()
-    assert (rows["clear"] == (rows["margin"] > rows["spread"])).all()
+    # a win is clear when the interval of the paired (same-seed) difference excludes 0
+    assert (rows["clear"] == (rows["diff_lo"] > 0)).all()
     # hand check at ρ = 50
     big = sl.imbalance.largest_size(study)
     at = big[big.ratio == 50].groupby("remedy")["accuracy"].agg(["mean", "std"])

@@ -160,11 +160,13 @@ def _law_spec(law: Law) -> dict[str, Any]:
     }
 
 
-def to_json(res: FitResult) -> str:
-    """Everything needed to rebuild the result (law, numbers, uncertainty, data), as JSON."""
+def to_json(res: FitResult, include_data: bool = False) -> str:
+    """Everything needed to rebuild the result (law, numbers, uncertainty), as JSON; the
+    table's rows (and the fitted arrays) only with ``include_data=True``. Without them,
+    `load_fit` still predicts, draws bands and intervals and solves, the same numbers; only
+    a chart (which draws the points) needs them."""
     obj = res.objective
     unc = res.uncertainty
-    data = res.data.reset_index(drop=True)
     doc = {
         "scalinglab": _version(),
         "format": FORMAT,
@@ -183,12 +185,15 @@ def to_json(res: FitResult) -> str:
         "warnings": res.warnings,
         "notes": res.notes,
         "group": res.group if isinstance(res.group, str | int | float | type(None)) else str(res.group),
-        "objective": {"X": obj.X, "target": obj.target, "weights": obj.weights},
         "uncertainty": {"method": unc.method, "resid_sd": unc.resid_sd, "resid": unc.resid,
                         "dof": unc.dof, "cov_u": unc.cov_u, "samples_u": unc.samples_u,
-                        "n_failed": unc.n_failed},
-        "data": {c: data[c].tolist() for c in data.columns},
+                        "n_failed": unc.n_failed, "n": unc.n_rows, "n_clusters": unc.n_units},
+        "spans": {k: list(v) for k, v in res.data_spans().items()},
     }
+    if include_data:
+        data = res.data.reset_index(drop=True)
+        doc["objective"] = {"X": obj.X, "target": obj.target, "weights": obj.weights}
+        doc["data"] = {c: data[c].tolist() for c in data.columns}
     return json.dumps(_clean(doc))
 
 
@@ -222,26 +227,33 @@ def load_fit(text: str) -> FitResult:
     law = _law_from_spec(doc["law"])
     st = doc["settings"]
     pmap = ParamMap.build(law, fixed=st.get("fixed"), tie=st.get("tie"))
-    o = doc["objective"]
-    obj = Objective(pmap, np.array(o["X"], dtype=float), np.array(o["target"], dtype=float),
-                    np.array(o["weights"], dtype=float), space=st["space"], loss=st["loss"],
-                    delta=st["delta"], asymmetry=st.get("asymmetry", 0.9))
+    # saved without its data: the objective keeps no rows (predict, bands and intervals
+    # need only the law, the parameters and the uncertainty)
+    o = doc.get("objective") or {"X": np.zeros((len(law.variables), 0)), "target": [],
+                                 "weights": []}
+    obj = Objective(pmap, np.array(o["X"], dtype=float).reshape(len(law.variables), -1),
+                    np.array(o["target"], dtype=float), np.array(o["weights"], dtype=float),
+                    space=st["space"], loss=st["loss"], delta=st["delta"],
+                    asymmetry=st.get("asymmetry", 0.9))
     u = doc["uncertainty"]
     unc = Uncertainty(
         method=u["method"], resid_sd=u["resid_sd"], resid=np.array(u["resid"], dtype=float),
         dof=u["dof"],
         cov_u=None if u["cov_u"] is None else np.array(u["cov_u"], dtype=float),
         samples_u=None if u["samples_u"] is None else np.array(u["samples_u"], dtype=float),
-        n_failed=u.get("n_failed", 0),
+        n_failed=u.get("n_failed", 0), n=u.get("n", 0), n_clusters=u.get("n_clusters", 0),
     )
+    data = (pd.DataFrame(doc["data"]) if "data" in doc
+            else pd.DataFrame(columns=[*doc["x"], doc["y"], "in_range"]))
     if st.get("fit_range") is not None:
         st["fit_range"] = tuple(st["fit_range"])
     return FitResult(
         law=law, params={k: float(v) for k, v in doc["params"].items()}, x=list(doc["x"]),
-        y=doc["y"], data=pd.DataFrame(doc["data"]), objective=obj,
+        y=doc["y"], data=data, objective=obj,
         u=np.array(doc["u"], dtype=float), uncertainty=unc, metrics=doc["metrics"], settings=st,
         higher_is_better=doc["higher_is_better"], ceiling=doc["ceiling"], flip=doc["flip"],
         warnings=doc.get("warnings", []), notes=doc.get("notes", []), group=doc.get("group"),
+        spans={k: tuple(v) for k, v in doc.get("spans", {}).items()} or None,
     )
 
 

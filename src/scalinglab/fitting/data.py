@@ -52,10 +52,26 @@ class Prepared:
     flip: bool  # target = ceiling - y
     range_on: str | None
     notes: list[str] = field(default_factory=list)
+    rows: np.ndarray | None = None  # (n,) positions of the clean rows in the user's table
+    # (n,) cluster codes 0..G-1 of rows resampled together (see `clusters_of`); None: each
+    # row is its own cluster
+    clusters: np.ndarray | None = None
+    cluster_by: str | None = None  # what made the clusters: "x" (repeated x) or a column
 
     def to_user(self, values: np.ndarray) -> np.ndarray:
         """Law output → the user's metric."""
         return self.ceiling - values if self.flip else values  # type: ignore[operator]
+
+    def subset(self, rows: np.ndarray) -> Prepared:
+        """The same table restricted to ``rows`` (a boolean mask over the clean rows): one
+        group's share of a joint fit."""
+        import dataclasses
+
+        pick = (lambda a: None if a is None else a[rows])  # noqa: E731
+        return dataclasses.replace(
+            self, X=self.X[:, rows], y=self.y[rows], target=self.target[rows],
+            weights=self.weights[rows], in_range=self.in_range[rows], frame=self.frame[rows],
+            notes=list(self.notes), rows=pick(self.rows), clusters=pick(self.clusters))
 
 
 def as_frame(data: object) -> pd.DataFrame:
@@ -130,8 +146,11 @@ def prepare(
     weights: str | Sequence[float] | np.ndarray | None = None,
     higher_is_better: bool | None = None,
     ceiling: float | None = None,
+    cluster: str | bool | None = None,
 ) -> Prepared:
-    """Validate ``data`` for fitting ``law`` and return the arrays; see the module docstring."""
+    """Validate ``data`` for fitting ``law`` and return the arrays; see the module docstring.
+
+    ``cluster``: see `clusters_of`."""
     frame = as_frame(data)
     x_cols = [x] if isinstance(x, str) else list(x)
     if len(x_cols) != len(law.variables):
@@ -272,7 +291,50 @@ def prepare(
 
     out = pd.DataFrame({**{c: X[i] for i, c in enumerate(x_cols)}, y: yv, "in_range": in_range},
                        index=index, copy=False)
+    rows = np.flatnonzero(keep)
+    clusters, cluster_by = clusters_of(frame, rows, X, cluster)
     return Prepared(
         X=X, y=yv, target=target, weights=w, in_range=in_range, frame=out, x_cols=x_cols,
         y_col=y, higher_is_better=hib, ceiling=ceiling, flip=flip, range_on=range_var, notes=notes,
+        rows=rows, clusters=clusters, cluster_by=cluster_by,
     )
+
+
+def clusters_of(frame: pd.DataFrame, rows: np.ndarray, X: np.ndarray,
+                cluster: str | bool | None) -> tuple[np.ndarray | None, str | None]:
+    """Which rows are resampled together: (codes per row, what defined them), or (None, None)
+    when each row stands alone.
+
+    ``cluster=None`` (default): rows that share their x values (seeds of one configuration,
+    which share its luck) form a cluster, if any x repeats. A column name: rows with the same
+    value in that column. False: every row alone.
+
+    >>> import numpy as np, pandas as pd
+    >>> t = pd.DataFrame({"N": [1.0, 1.0, 2.0, 2.0, 3.0]})
+    >>> clusters_of(t, np.arange(5), t[["N"]].to_numpy().T, None)
+    (array([0, 0, 1, 1, 2]), 'x')
+    >>> clusters_of(t, np.arange(5), t[["N"]].to_numpy().T, False)
+    (None, None)
+    """
+    if cluster is False:
+        return None, None
+    if cluster is None or cluster is True:
+        if X.shape[1] == 0:
+            return None, None
+        codes = np.unique(X.T, axis=0, return_inverse=True)[1].ravel()
+        return (codes, "x") if codes.max() + 1 < X.shape[1] else (None, None)
+    if not isinstance(cluster, str):
+        raise ScalingLabError(f"cluster must be a column name, None or False, not {cluster!r}")
+    if cluster not in frame.columns:
+        raise ScalingLabError(
+            f"no column {cluster!r} for cluster; the table has columns "
+            f"{[str(c) for c in frame.columns]}"
+        )
+    labels = frame[cluster].iloc[rows]
+    missing = labels.isna().to_numpy()
+    if missing.any():
+        raise ScalingLabError(
+            f"column {cluster!r} (cluster) has missing values in rows "
+            f"{_rows(labels.index, missing)}: fill them, or drop those rows"
+        )
+    return pd.factorize(labels, sort=True)[0].astype(int), cluster

@@ -52,6 +52,8 @@ def fit(
     starts: Sequence[Mapping[str, float]] | None = None,
     multistart: bool = True,
     cap: IterationCap | None = None,
+    cluster: str | bool | None = None,
+    shared: Sequence[str] | None = None,
 ) -> FitResult | GroupFit:
     """Fit ``law`` to ``y`` against ``x`` in ``data`` and return a `FitResult`.
 
@@ -81,14 +83,30 @@ def fit(
     cap : an explicit `IterationCap` for interactive refits (a widget's brush drag); a fit
         stopped by it may sit short of its own optimum. None (the default) runs every solve
         to its convergence test.
+    cluster : rows resampled together by the bootstrap (and pooled by the delta method's
+        cluster-robust covariance). None (default): rows that share their x values, when any
+        x repeats (the seeds of one configuration share its luck); a column name: rows with
+        the same value there; False: every row on its own. ``res.notes`` says which.
+    shared : with ``group``, parameters that take one value across all groups (e.g. a
+        common floor ``["c"]``): one joint fit, read per group; see `fitting.joint`.
     """
     law = get_law(law)
     if not 0 < level < 1:
         raise ScalingLabError(f"level must lie in (0, 1), not {level!r}")
+    if shared:
+        if group is None:
+            raise ScalingLabError("shared= needs group=: the column whose series share "
+                                  f"parameters {list(shared)}")
+        from scalinglab.fitting.joint import fit_shared
+
+        return fit_shared(**{k: v for k, v in locals().items() if k not in ("shared", "group")},
+                          group=group, shared=shared)
     if group is not None:
-        return _fit_groups(**{k: v for k, v in locals().items() if k != "group"}, group=group)
+        return _fit_groups(**{k: v for k, v in locals().items() if k not in ("group", "shared")},
+                           group=group)
     prep = prepare(data, x, y, law, fit_range=fit_range, range_on=range_on, space=space,
-                   weights=weights, higher_is_better=higher_is_better, ceiling=ceiling)
+                   weights=weights, higher_is_better=higher_is_better, ceiling=ceiling,
+                   cluster=cluster)
     return fit_prepared(prep, law, loss=loss, delta=delta, asymmetry=asymmetry, space=space,
                         ci=ci, n_boot=n_boot, level=level, seed=seed, fixed=fixed, tie=tie,
                         starts=starts, multistart=multistart, cap=cap)
@@ -104,6 +122,7 @@ def fit_prepared(
     """Fit an already validated table (the widget reuses one `Prepared` across laws)."""
     pmap = ParamMap.build(law, fixed=fixed, tie=tie)
     m = prep.in_range & (prep.weights > 0)
+    dof_msgs, clusters = check_dof(prep.X[:, m], fitted_clusters(prep, m), pmap.q, law.name)
     obj = Objective(pmap, prep.X[:, m], prep.target[m], prep.weights[m], space=space, loss=loss,
                     delta=delta, asymmetry=asymmetry)
     extra = []
@@ -116,40 +135,144 @@ def fit_prepared(
         pf = point_fit(obj, extra_starts=extra, seed=seed, multistart=multistart,
                        max_iter=None if cap is None else cap.point_fit)
         unc = uncertainty.build(obj, pf.u, ci, n_boot, seed,
-                                boot_max_iter=25 if cap is None else cap.resample)
+                                boot_max_iter=25 if cap is None else cap.resample,
+                                clusters=clusters)
     theta = pmap.theta(pf.u)
     params = {n: float(v) for n, v in zip(law.param_names, theta, strict=True)}
 
-    warn_msgs = []
-    for i, p in enumerate(law.params):
-        if i not in pmap.free:
-            continue
-        for bound, side in ((p.lower, "lower"), (p.upper, "upper")):
-            if np.isfinite(bound) and abs(theta[i] - bound) <= 1e-6 * max(1.0, abs(bound)):
-                warn_msgs.append(
-                    f"parameter {p.name!r} sits on its {side} bound {bound:g}: the data do not "
-                    "pin it down within the allowed range; fix it, narrow the law, or add data"
-                )
+    warn_msgs = (list(dof_msgs) + bound_warnings(pmap, theta)
+                 + zero_width(unc, pmap, pf.u, level, law.name))
     for msg in warn_msgs:
         warnings.warn(msg, ScalingLabWarning, stacklevel=3)
 
     metrics = _metrics(obj, pf.u, prep, m, unc)
     metrics["objective"] = pf.cost
     metrics["n_starts"] = pf.starts_tried
-    settings = {
-        "fit_range": None if prep.range_on is None else _range_of(prep, m),
-        "range_on": prep.range_on, "loss": loss, "delta": delta, "asymmetry": asymmetry,
-        "space": space, "ci": ci, "n_boot": n_boot, "level": level, "seed": seed,
-        "fixed": dict(fixed or {}), "tie": dict(tie or {}),
-    }
-    if prep.range_on is not None and fit_range != "from-prep":
-        settings["fit_range"] = fit_range
+    settings = fit_settings(prep, m, fit_range, loss=loss, delta=delta, asymmetry=asymmetry,
+                            space=space, ci=ci, n_boot=n_boot, level=level, seed=seed,
+                            fixed=dict(fixed or {}), tie=dict(tie or {}))
     return FitResult(
         law=law, params=params, x=prep.x_cols, y=prep.y_col, data=prep.frame, objective=obj,
         u=pf.u, uncertainty=unc, metrics=metrics, settings=settings,
         higher_is_better=prep.higher_is_better, ceiling=prep.ceiling, flip=prep.flip,
-        warnings=warn_msgs, notes=list(prep.notes),
+        warnings=warn_msgs, notes=list(prep.notes) + cluster_notes(prep, clusters, ci),
     )
+
+
+def fit_settings(prep: Prepared, m: np.ndarray, fit_range: Any, **how: Any) -> dict[str, Any]:
+    """How a fit was made, as `FitResult.settings` records it: the fit range on the data
+    (``fit_range`` as asked, unless "from-prep") and the options ``how``."""
+    rng = None if prep.range_on is None else _range_of(prep, m)
+    if prep.range_on is not None and fit_range != "from-prep":
+        rng = fit_range
+    return {"fit_range": rng, "range_on": prep.range_on, **how}
+
+
+def fitted_clusters(prep: Prepared, m: np.ndarray) -> np.ndarray | None:
+    """Cluster codes 0..G−1 of the fitted rows ``m``, or None when each stands alone."""
+    if prep.clusters is None:
+        return None
+    codes = np.unique(prep.clusters[m], return_inverse=True)[1].ravel()
+    return codes if codes.size and codes.max() + 1 < codes.size else None
+
+
+def check_dof(X: np.ndarray, clusters: np.ndarray | None, q: int, name: str
+              ) -> tuple[list[str], np.ndarray | None]:
+    """Refuse a fit without degrees of freedom; return warnings for one with few, and the
+    clusters the intervals can use (None when there are too few to resample)."""
+    n = X.shape[1]
+    if n <= q:
+        raise ScalingLabError(
+            f"only {n} points for law {name!r}, which has {q} free parameters: the fit has no "
+            "degrees of freedom left to measure its error. Add points, fix a parameter "
+            "(fixed=...), or choose a law with fewer parameters"
+        )
+    msgs = []
+    if clusters is not None:
+        distinct = np.unique(X.T, axis=0).shape[0]
+        G = int(clusters.max()) + 1
+        if distinct <= q:
+            msgs.append(
+                f"only {distinct} distinct x values for the {q} free parameters of {name!r}: "
+                "the law passes through their means whatever its form, so nothing checks it, "
+                "and its intervals resample rows, so they reflect the scatter at each x but "
+                "not the luck each configuration shares (that cannot be measured here). Add x "
+                "values or fix a parameter")
+            return msgs, None
+        if G <= q:
+            msgs.append(
+                f"only {G} clusters for the {q} free parameters of {name!r}: too few to "
+                "resample, so the intervals resample rows and ignore the luck the rows of a "
+                "cluster share (they are likely too narrow)")
+            return msgs, None
+    units = n if clusters is None else int(clusters.max()) + 1
+    dof = units - q
+    if dof <= 2:
+        what = "clusters" if clusters is not None else "points"
+        msgs.append(
+            f"only {dof} degree{'s' if dof > 1 else ''} of freedom ({units} {what} for {q} "
+            f"free parameters of {name!r}): the residual scale, and every interval built on "
+            "it, rests on very little evidence; treat the intervals as rough")
+    return msgs, clusters
+
+
+def zero_width(unc: uncertainty.Uncertainty, pmap: ParamMap, u: np.ndarray, level: float,
+               name: str) -> list[str]:
+    """A warning when free parameters' intervals come out with no width: an exact fit, or
+    parameters the data carry no information on (a term that vanished on this range)."""
+    if unc.method is None:
+        return []
+    lo, hi = uncertainty.param_intervals(unc, pmap, u, level)
+    theta = pmap.theta(u)
+    free = list(pmap.free)
+    flat = [pmap.law.param_names[i] for i in free
+            if not hi[i] - lo[i] > 1e-9 * max(abs(theta[i]), 1e-12)]
+    if not flat:
+        return []
+    if len(flat) == len(free) and unc.resid_sd <= 1e-9:
+        return [f"the intervals of {name!r} have zero width: it fits these points exactly "
+                f"(residual scale {unc.resid_sd:.2g}), so they say nothing about how well it "
+                "is determined; add noisy replicates or treat the law as given"]
+    return [f"the data carry no information on {', '.join(map(repr, flat))} of {name!r}: "
+            f"{'its interval has' if len(flat) == 1 else 'their intervals have'} zero width, "
+            "which is not a precision. Treat them as undetermined: fix them, narrow the fit "
+            "range's law, or choose a law without them"]
+
+
+def cluster_notes(prep: Prepared, clusters: np.ndarray | None, ci: str | None) -> list[str]:
+    """What the intervals took as independent evidence, when rows were pooled in clusters."""
+    if clusters is None or ci is None:
+        return []
+    G, n = int(np.unique(clusters).size), clusters.size
+    if prep.cluster_by == "x":
+        what = (f"{n} rows share {G} distinct x values: the intervals take each x as one piece "
+                "of evidence (the seeds of one configuration share its luck)")
+        how = "resamples whole x values (all rows at one x together)"
+    else:
+        what = (f"rows are clustered by {prep.cluster_by!r} ({G} clusters): the intervals "
+                "take each cluster as one piece of evidence")
+        how = "resamples whole clusters"
+    if ci == "bootstrap":
+        what += f"; the bootstrap {how}"
+    else:
+        what += "; the delta method uses a cluster-robust (sandwich) covariance"
+    return [what + f", with {G} − q degrees of freedom. Pass cluster=False to treat rows as "
+            "independent."]
+
+
+def bound_warnings(pmap: ParamMap, theta: np.ndarray) -> list[str]:
+    """A warning for each free parameter whose estimate sits on one of its bounds."""
+    out = []
+    for i, p in enumerate(pmap.law.params):
+        if i not in pmap.free:
+            continue
+        for bound, side in ((p.lower, "lower"), (p.upper, "upper")):
+            if np.isfinite(bound) and abs(theta[i] - bound) <= 1e-6 * max(1.0, abs(bound)):
+                out.append(
+                    f"parameter {p.name!r} sits on its {side} bound {bound:g}: the data do not "
+                    "pin it down within the allowed range; fix it, narrow the law, or add data"
+                )
+    return out
 
 
 def _range_of(prep: Prepared, m: np.ndarray) -> tuple[float, float]:
@@ -166,9 +289,7 @@ def _metrics(obj: Objective, u: np.ndarray, prep: Prepared, m: np.ndarray,
     err = pred_user - y_user
     n = int(m.sum())
     q = obj.pmap.q
-    r = obj.residuals(u)
     w = obj.weights
-    rss = float(np.sum(w * r * r))
     out: dict[str, Any] = {
         "n": n,
         "n_params": q,
@@ -182,6 +303,17 @@ def _metrics(obj: Objective, u: np.ndarray, prep: Prepared, m: np.ndarray,
             out["rmsle"] = float("nan")
         ss_tot = float(np.sum((y_user - y_user.mean()) ** 2))
         out["r2"] = 1.0 - float(np.sum(err**2)) / ss_tot if ss_tot > 0 else float("nan")
+        # AIC and BIC from the law's predictions of the user's metric, on one scale whatever
+        # the law was fitted to (BLEU, not 100 − BLEU), so that laws can be ranked by them:
+        # log of the metric when residuals are measured in log space and the metric is
+        # positive, else the metric itself (see `score_space`).
+        space = score_space(obj.space, y_user)
+        out["score_space"] = space
+        if space == "log":
+            e = np.where(pred_user > 0, np.log(pred_user) - np.log(y_user), np.inf)
+        else:
+            e = err
+        rss = float(np.sum(w * e * e))
         ll = n * np.log(max(rss, 1e-300) / n)
         out["aic"] = float(ll + 2 * q)
         out["bic"] = float(ll + q * np.log(n))
@@ -189,6 +321,18 @@ def _metrics(obj: Objective, u: np.ndarray, prep: Prepared, m: np.ndarray,
     if unc.method == "bootstrap":
         out["boot_failed"] = unc.n_failed
     return out
+
+
+def score_space(space: str, y_user: np.ndarray) -> str:
+    """Where laws fitted to one metric are scored against each other: ``"log"`` (log of the
+    metric) when the fits measure residuals in log space and every value is positive, else
+    ``"linear"``.
+
+    >>> import numpy as np
+    >>> score_space("log", np.array([0.5, 0.9])), score_space("log", np.array([0.0, 0.9]))
+    ('log', 'linear')
+    """
+    return "log" if space == "log" and bool(np.all(y_user > 0)) else "linear"
 
 
 def _fit_groups(data: object, group: str, **kw: Any) -> GroupFit:

@@ -12,12 +12,19 @@
 ['D', 'y', 'lo', 'hi', 'kind', 'level']
 >>> print(res.solve(1.8))  # doctest: +ELLIPSIS
 power_offset reaches 1.8 at D = ... [..., ...] (95% delta interval)
+
+Any function of the parameters (and of x) gets an interval from the same draws, e.g. the
+reducible loss L − L∞ at D = 1e10:
+
+>>> iv = res.interval(lambda p, x: p["a"] * x ** -p["b"], x=1e10)
+>>> bool(iv.lo < iv.estimate < iv.hi)
+True
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +34,16 @@ from scipy.optimize import brentq
 
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.objective import Objective
-from scalinglab.fitting.uncertainty import Uncertainty, curve_band, param_intervals
+from scalinglab.fitting.uncertainty import (
+    Uncertainty,
+    curve_band,
+    delta_interval,
+    param_intervals,
+    percentile_interval,
+    quantiles,
+    small_sample_factor,
+    t_quantile,
+)
 from scalinglab.laws.base import Law
 
 
@@ -71,6 +87,32 @@ class Solution:
 
 
 @dataclass
+class Interval:
+    """An interval for a quantity derived from a fit (`FitResult.interval`): ``estimate``,
+    ``lo`` and ``hi`` are floats, or arrays of the shape the function returns. ``note`` says
+    when some draws gave no value. Unpacks as ``estimate, lo, hi``."""
+
+    estimate: Any
+    lo: Any
+    hi: Any
+    level: float
+    method: str
+    note: str = ""
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter((self.estimate, self.lo, self.hi))
+
+    def __repr__(self) -> str:
+        def show(v: Any) -> str:
+            return fmt(float(v)) if np.ndim(v) == 0 else np.array2string(
+                np.asarray(v, dtype=float), precision=3)
+
+        return (f"<Interval {show(self.estimate)} [{show(self.lo)}, {show(self.hi)}] "
+                f"({self.level:.0%} {self.method})" + (f"; {self.note}" if self.note else "")
+                + ">")
+
+
+@dataclass
 class FitResult:
     """The outcome of `scalinglab.fit` for one law on one series; see the module docstring."""
 
@@ -90,6 +132,9 @@ class FitResult:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     group: Any = None
+    # (min, median, max) of each x column (and "C" = 6·N·D for compute laws) over the table,
+    # for a fit loaded from JSON without its data (`solve` searches around them)
+    spans: dict[str, tuple[float, float, float]] | None = None
 
     # --------------------------------------------------------------- conveniences
     @property
@@ -197,6 +242,89 @@ class FitResult:
             "level": level,
         })
 
+    # --------------------------------------------------------------- derived quantities
+    def _draws_u(self) -> np.ndarray:
+        """Parameter draws in solver coordinates: the bootstrap's resamples, or for the delta
+        method 1,000 draws from its normal approximation (seeded by the fit's seed)."""
+        unc = self.uncertainty
+        if unc.method is None:
+            raise ScalingLabError(
+                "this fit has no uncertainty: refit with ci='bootstrap' or 'delta'")
+        if unc.method == "bootstrap":
+            assert unc.samples_u is not None
+            return unc.samples_u
+        rng = np.random.default_rng(self.settings["seed"])
+        return rng.multivariate_normal(self.u, unc.cov_u, size=1000, method="eigh")
+
+    def draws(self) -> pd.DataFrame:
+        """The parameter draws behind the intervals, one row per draw, in the law's parameter
+        names (fixed and tied parameters included): the bootstrap's resamples, or for
+        ``ci="delta"`` 1,000 draws from its normal approximation. ``attrs["method"]`` says
+        which."""
+        theta = self.objective.pmap.theta(self._draws_u())
+        out = pd.DataFrame(theta, columns=list(self.law.param_names))
+        out.attrs["method"] = self.uncertainty.method
+        return out
+
+    def interval(self, func: Callable[..., Any], level: float | None = None,
+                 x: object = None) -> Interval:
+        """An interval for ``func(params)`` (or ``func(params, x)`` when ``x`` is given), any
+        function of the fitted parameters (a dict by name) returning a number or an array.
+
+        Bootstrap fits evaluate it at every resample and take percentiles, widened by the
+        same small-sample factor as the parameters' intervals (on the function's own scale:
+        for a positive quantity spanning decades, ask for its log and exponentiate). Delta
+        fits use its numeric gradient and the t quantile. Examples: the reducible loss
+        ``lambda p, x: p["a"] * x ** -p["b"]``; a broken power law's asymptotic exponent
+        ``lambda p: p["c0"] + p["c1"]``.
+        """
+        level = self.level if level is None else float(level)
+        if not 0 < level < 1:
+            raise ScalingLabError(f"level must lie in (0, 1), not {level!r}")
+        unc = self.uncertainty
+        if unc.method is None:
+            raise ScalingLabError(
+                "this fit has no uncertainty: refit with ci='bootstrap' or 'delta'")
+        xv = None if x is None else np.asarray(x, dtype=float)
+        names = self.law.param_names
+        pmap = self.objective.pmap
+
+        def at(theta: np.ndarray) -> np.ndarray:
+            p = {n: float(v) for n, v in zip(names, theta, strict=True)}
+            try:
+                with np.errstate(all="ignore"):
+                    out = func(p) if xv is None else func(p, xv)
+                return np.asarray(out, dtype=float)
+            except (TypeError, ValueError) as e:
+                raise ScalingLabError(
+                    f"the function given to interval() must return numbers (a float or an "
+                    f"array); it gave {e}") from None
+
+        est = at(pmap.theta(self.u))
+        note = ""
+        if unc.method == "bootstrap":
+            vals = np.array([at(th) for th in pmap.theta(self._draws_u())])
+            bad = np.isnan(vals).reshape(len(vals), -1).any(axis=1)
+            if bad.any():
+                note = (f"{int(bad.sum())} of {len(vals)} draws gave no value (NaN); they "
+                        "count as beyond the upper end")
+            lo, hi = percentile_interval(est, vals, level, small_sample_factor(unc, level))
+        else:
+            grad = np.array([self._partial(at, j) for j in range(pmap.q)])
+            lo, hi = delta_interval(est, grad, unc.cov_u, level, unc.ci_dof)
+        if est.ndim == 0:
+            est, lo, hi = float(est), float(lo), float(hi)
+        return Interval(est, lo, hi, level, unc.method, note)
+
+    def _partial(self, at: Callable[[np.ndarray], np.ndarray], j: int) -> np.ndarray:
+        """Central difference of ``at`` (a function of θ) along solver coordinate j."""
+        h = 1e-6 * max(1.0, abs(float(self.u[j])))
+        up, dn = self.u.copy(), self.u.copy()
+        up[j] += h
+        dn[j] -= h
+        pmap = self.objective.pmap
+        return (at(pmap.theta(up)) - at(pmap.theta(dn))) / (2 * h)
+
     # --------------------------------------------------------------- extrapolation
     def _path(self, grid: np.ndarray, theta: np.ndarray, vary: str | None,
               at: Mapping[str, float] | None) -> tuple[np.ndarray, str]:
@@ -233,43 +361,102 @@ class FitResult:
         One variable: the x at which it is reached. Compute laws (Chinchilla): the compute C
         (FLOP, C = 6ND) at which the compute-optimal model reaches it. Otherwise pass ``at``
         with fixed values of the other variables. Searches from 1/1000 of the smallest x to
-        ``max_factor`` × the largest; an interval end outside that is ±inf.
+        ``max_factor`` × the largest.
+
+        Any target inside the metric's range gets an answer: where the fitted law never
+        reaches it (it levels off short of it) x is +inf, and where some draws never reach
+        it the interval is open-ended (hi = inf); ``note`` says why. A target the law has
+        already passed before the smallest x searched gives x = NaN. A target outside the
+        metric's range ([0, ceiling] for accuracy-like metrics, > 0 in log space) raises.
         """
         target = float(target)
+        self._check_target(target)
         t_fit = (self.ceiling - target) if self.flip else target  # type: ignore[operator]
-        if len(self.x) == 1 or at:
-            col = vary or (self.x[0] if len(self.x) == 1 else next(c for c in self.x if c not in at))
-            xs = self.data[col].to_numpy()
-        else:
-            xs = 6.0 * self.data[self.x[0]].to_numpy() * self.data[self.x[1]].to_numpy()
-        lo_x, hi_x = float(xs.min()) / 1e3, float(xs.max()) * max_factor
+        var, (x_min, x_mid, x_max) = self._solve_span(vary, at)
+        lo_x, hi_x = x_min / 1e3, x_max * max_factor
         grid = np.logspace(math.log10(lo_x), math.log10(hi_x), 600)
         theta = self.objective.pmap.theta(self.u)
         with np.errstate(all="ignore"):
             vals, var = self._path(grid, theta, vary, at)
         h = vals - t_fit
         sign_change = np.flatnonzero(np.sign(h[:-1]) * np.sign(h[1:]) <= 0)
+        mid = math.log10(x_mid)
         if sign_change.size == 0:
-            user = self._to_user(vals)
-            lo_v, hi_v = np.nanmin(user), np.nanmax(user)
-            raise ScalingLabError(
-                f"{self.law.name} never reaches {fmt(target)} for {var} in "
-                f"[{fmt(lo_x)}, {fmt(hi_x)}]: there it spans [{fmt(lo_v)}, {fmt(hi_v)}]"
-                + self._floor_hint(target)
-            )
-        # crossing nearest to the data (in log x)
-        mid = math.log10(float(np.median(xs)))
-        i = sign_change[np.argmin(np.abs(np.log10(grid[sign_change]) - mid))]
+            x_star, why = self._unreached(vals, t_fit, grid, target, var)
+        else:
+            # crossing nearest to the data (in log x)
+            i = sign_change[np.argmin(np.abs(np.log10(grid[sign_change]) - mid))]
 
-        def f(logx: float) -> float:
-            v, _ = self._path(np.array([10.0**logx]), theta, vary, at)
-            return float(np.ravel(v)[0] - t_fit)
+            def f(logx: float) -> float:
+                v, _ = self._path(np.array([10.0**logx]), theta, vary, at)
+                return float(np.ravel(v)[0] - t_fit)
 
-        x_star = 10.0 ** brentq(f, math.log10(grid[i]), math.log10(grid[i + 1]), xtol=1e-12)
-        lo, hi, note = self._solve_interval(grid, t_fit, vary, at, x_star)
+            x_star = 10.0 ** brentq(f, math.log10(grid[i]), math.log10(grid[i + 1]), xtol=1e-12)
+            why = ""
+        lo, hi, note = self._solve_interval(grid, t_fit, vary, at, x_star, mid)
+        note = "; ".join(n for n in (why, note) if n)
         return Solution(target=target, x=x_star, lo=lo, hi=hi, law=self.law.name,
                         variable=var, level=self.level, method=self.uncertainty.method,
                         note=note)
+
+    def _check_target(self, target: float) -> None:
+        if not math.isfinite(target):
+            raise ScalingLabError(f"target must be a finite number, not {target!r}")
+        if self.higher_is_better and self.ceiling is not None:
+            lo, hi = 0.0, float(self.ceiling)
+            if not lo <= target <= hi:
+                raise ScalingLabError(
+                    f"target {fmt(target)} is outside the range of {self.y!r}, "
+                    f"[{fmt(lo)}, {fmt(hi)}]: choose a target inside it")
+        elif self.settings.get("space") == "log" and target <= 0:
+            raise ScalingLabError(
+                f"target {fmt(target)} is outside the range of {self.y!r}, (0, ∞) (it is "
+                "fitted in log space): choose a positive target")
+
+    def _solve_span(self, vary: str | None, at: Mapping[str, float] | None
+                    ) -> tuple[str, tuple[float, float, float]]:
+        """The variable solved for, and (min, median, max) of it over the table (or, for a
+        fit loaded without its data, as saved in `spans`)."""
+        if len(self.x) == 1 or at:
+            col = vary or (self.x[0] if len(self.x) == 1 else next(c for c in self.x if c not in at))
+        else:
+            col = "C"
+        if len(self.data):
+            return col, _span(self._values_of(col))
+        if self.spans is None or col not in self.spans:
+            raise ScalingLabError(
+                f"this fit was saved without its data and without the range of {col!r}: "
+                "save it with to_json(include_data=True)")
+        lo, mid, hi = self.spans[col]
+        return col, (float(lo), float(mid), float(hi))
+
+    def _values_of(self, col: str) -> np.ndarray:
+        if col == "C":  # compute of each run, C = 6·N·D
+            return 6.0 * self.data[self.x[0]].to_numpy() * self.data[self.x[1]].to_numpy()
+        return self.data[col].to_numpy()
+
+    def data_spans(self) -> dict[str, tuple[float, float, float]]:
+        """(min, median, max) of each x column (and of C = 6·N·D for compute laws) over the
+        table: what `solve` searches around, saved by `to_json` without the data."""
+        if not len(self.data):
+            return dict(self.spans or {})
+        cols = list(self.x) + (["C"] if self.law.allocation is not None else [])
+        return {c: _span(self._values_of(c)) for c in cols}
+
+    def _unreached(self, vals: np.ndarray, t_fit: float, grid: np.ndarray, target: float,
+                   var: str) -> tuple[float, str]:
+        """(x, why) when the fitted law does not cross the target on the grid: +inf when it
+        levels off short of it, NaN when it has already passed it at the smallest x."""
+        user = self._to_user(vals)
+        with np.errstate(all="ignore"):
+            lo_v, hi_v = np.nanmin(user), np.nanmax(user)
+            h = np.abs(vals - t_fit)
+        spans = f"there it spans [{fmt(lo_v)}, {fmt(hi_v)}]"
+        if not (np.isfinite(h[0]) and np.isfinite(h[-1]) and h[0] < h[-1]):
+            return math.inf, (f"the fitted {self.law.name} never reaches {fmt(target)} for "
+                              f"{var} up to {fmt(grid[-1])}: {spans}" + self._floor_hint(target))
+        return math.nan, (f"the fitted {self.law.name} is already past {fmt(target)} at the "
+                          f"smallest {var} searched ({fmt(grid[0])}): {spans}")
 
     def _floor_hint(self, target: float) -> str:
         floors = {"c": "floor", "E": "irreducible loss E", "a": "asymptote"}
@@ -285,22 +472,21 @@ class FitResult:
         return ""
 
     def _solve_interval(self, grid: np.ndarray, t_fit: float, vary: str | None,
-                        at: Mapping[str, float] | None, x_star: float) -> tuple[float, float, str]:
+                        at: Mapping[str, float] | None, x_star: float, mid: float
+                        ) -> tuple[float, float, str]:
+        """Percentiles of the crossing over the draws (a draw that never reaches the target
+        counts as +inf, one already past it as 0), widened like the bands by the small-sample
+        factor (t/z for the delta method's normal draws) in log x around the estimate."""
         unc = self.uncertainty
         if unc.method is None:
             return math.nan, math.nan, ""
-        if unc.method == "bootstrap":
-            U = unc.samples_u
-        else:
-            rng = np.random.default_rng(self.settings["seed"])
-            U = rng.multivariate_normal(self.u, unc.cov_u, size=1000, method="eigh")
-        thetas = self.objective.pmap.theta(U)
+        thetas = self.objective.pmap.theta(self._draws_u())
         with np.errstate(all="ignore"):
             V, _ = self._path(grid, thetas, vary, at)
         H = V - t_fit
         lg = np.log10(grid)
         xs = np.full(H.shape[0], np.nan)
-        ref = math.log10(x_star)
+        ref = math.log10(x_star) if math.isfinite(x_star) else mid
         for b in range(H.shape[0]):
             sc = np.flatnonzero(np.sign(H[b, :-1]) * np.sign(H[b, 1:]) <= 0)
             if sc.size == 0:
@@ -309,34 +495,64 @@ class FitResult:
             h0, h1 = H[b, j], H[b, j + 1]
             frac = h0 / (h0 - h1) if h0 != h1 else 0.0
             xs[b] = lg[j] + frac * (lg[j + 1] - lg[j])
-        a = (1 - self.level) / 2
         missing = np.isnan(xs)
-        # A curve that never reaches the target within the grid reaches it beyond: +inf.
-        xs = np.where(missing, np.inf, xs)
         with np.errstate(invalid="ignore"):
-            lo, hi = np.quantile(xs, a), np.quantile(xs, 1 - a)
-        lo = lo if not np.isnan(lo) else np.inf
-        hi = hi if not np.isnan(hi) else np.inf
-        note = ""
-        if missing.any():
-            note = (f"{missing.mean():.0%} of the {unc.method} draws never reach it within "
-                    f"{fmt(grid[-1])}")
-        return float(10.0**lo), float(10.0**hi) if np.isfinite(hi) else math.inf, note
+            passed = (missing & np.isfinite(H[:, 0]) & np.isfinite(H[:, -1])
+                      & (np.abs(H[:, 0]) < np.abs(H[:, -1])))  # nearer the target at the start
+        never = missing & ~passed
+        xs = np.where(passed, -np.inf, np.where(never, np.inf, xs))
+        a = (1 - self.level) / 2
+        if math.isfinite(x_star):
+            k = (small_sample_factor(unc, self.level) if unc.method == "bootstrap"
+                 else t_quantile(1 - a, unc.ci_dof) / t_quantile(1 - a, 0))
+            lo, hi = percentile_interval(np.array(math.log10(x_star)), xs, self.level, k)
+        else:
+            lo, hi = quantiles(xs, [a, 1 - a])
+        notes = []
+        if never.any():
+            notes.append(f"{never.mean():.0%} of the {unc.method} draws never reach it within "
+                         f"{fmt(grid[-1])}, so the interval is open-ended")
+        if passed.any():
+            notes.append(f"{passed.mean():.0%} of the draws are already past it at "
+                         f"{fmt(grid[0])}")
+        return float(10.0 ** float(lo)), float(10.0 ** float(hi)), "; ".join(notes)
 
     def optimal_allocation(self, compute: object) -> pd.DataFrame:
-        """Compute-optimal N and D for budgets C (FLOP, C = 6ND), with the loss reached."""
-        if self.law.allocation is None:
+        """Compute-optimal N and D for budgets C (FLOP, C = 6ND), with the loss reached.
+
+        Columns: C, N, N_lo, N_hi, D, D_lo, D_hi, loss, loss_lo, loss_hi, tokens_per_param
+        (= D/N). The intervals (at the fit's level) come from the same draws as every other
+        interval (`interval`, on log N, log D and the loss in fitting space): each draw's own
+        allocation and the loss it reaches. NaN for a fit without ``ci``.
+        """
+        law = self.law
+        if law.allocation is None:
             raise ScalingLabError(
-                f"law {self.law.name!r} has no compute allocation; use a compute law such as "
+                f"law {law.name!r} has no compute allocation; use a compute law such as "
                 "'chinchilla'"
             )
         C = np.atleast_1d(np.asarray(compute, dtype=float))
         if not np.all(np.isfinite(C)) or (C <= 0).any():
             raise ScalingLabError("compute budgets must be positive, finite numbers of FLOP")
-        N, D = self.law.allocation(self.params, C)
-        X = np.vstack([N, D])
-        loss = self._to_user(self.objective.model(self.u, X))
-        return pd.DataFrame({"C": C, self.x[0]: N, self.x[1]: D, self.y: loss})
+        N, D = law.allocation(self.params, C)
+        loss = self._to_user(self.objective.model(self.u, np.vstack([N, D])))
+        out = {"C": C, "N": N, "N_lo": np.nan, "N_hi": np.nan, "D": D, "D_lo": np.nan,
+               "D_hi": np.nan, "loss": loss, "loss_lo": np.nan, "loss_hi": np.nan,
+               "tokens_per_param": D / N}
+        if self.uncertainty.method is not None:
+            g = self.objective.g
+
+            def logs(p: Mapping[str, float], c: np.ndarray) -> np.ndarray:
+                n, d = law.allocation(p, c)
+                return np.stack([np.log(n), np.log(d), g(law.fn(np.vstack([n, d]), law.theta(p)))])
+
+            iv = self.interval(logs, x=C)
+            out.update(N_lo=np.exp(iv.lo[0]), N_hi=np.exp(iv.hi[0]), D_lo=np.exp(iv.lo[1]),
+                       D_hi=np.exp(iv.hi[1]))
+            back = np.exp if self.objective.space == "log" else (lambda v: v)
+            ends = self._to_user(back(np.stack([iv.lo[2], iv.hi[2]])))
+            out.update(loss_lo=ends.min(axis=0), loss_hi=ends.max(axis=0))
+        return pd.DataFrame(out)
 
     # --------------------------------------------------------------- export
     def to_python(self) -> str:
@@ -344,10 +560,12 @@ class FitResult:
 
         return to_python(self)
 
-    def to_json(self) -> str:
+    def to_json(self, include_data: bool = False) -> str:
+        """Everything needed to rebuild the result (`scalinglab.load_fit`); the table's rows
+        only with ``include_data=True``."""
         from scalinglab.export import to_json
 
-        return to_json(self)
+        return to_json(self, include_data=include_data)
 
     def to_latex(self) -> str:
         from scalinglab.export import to_latex
@@ -358,6 +576,9 @@ class FitResult:
         """An Altair chart: points, fitted curve, band and dashed extrapolation."""
         from scalinglab.charts import fit_chart
 
+        if not len(self.data):
+            raise ScalingLabError("this fit was loaded without its data, so there are no "
+                                  "points to draw: save it with to_json(include_data=True)")
         return fit_chart(self, **kwargs)
 
     def _repr_markdown_(self) -> str:
@@ -373,11 +594,17 @@ class FitResult:
 
 @dataclass
 class GroupFit(Mapping):
-    """One `FitResult` per series (``group=``), plus the series that could not be fitted."""
+    """One `FitResult` per series (``group=``), plus the series that could not be fitted.
+
+    A joint fit with ``shared=`` (`scalinglab.fitting.joint`) still reads per series; then
+    ``shared`` names the parameters that are one value across them, and ``metrics`` holds the
+    joint fit's (n, n_params, objective, aic, bic, ...)."""
 
     results: dict[Any, FitResult]
     failed: dict[Any, str]
     group: str
+    shared: tuple[str, ...] = ()
+    metrics: dict[str, Any] = field(default_factory=dict)
 
     def __getitem__(self, key: Any) -> FitResult:
         return self.results[key]
@@ -407,4 +634,11 @@ class GroupFit(Mapping):
 
     def __repr__(self) -> str:
         return (f"<GroupFit by {self.group!r}: {len(self.results)} fitted"
-                + (f", {len(self.failed)} failed" if self.failed else "") + ">")
+                + (f", {len(self.failed)} failed" if self.failed else "")
+                + (f", sharing {list(self.shared)}" if self.shared else "") + ">")
+
+
+def _span(values: np.ndarray) -> tuple[float, float, float]:
+    """(min, median, max) of finite values."""
+    v = values[np.isfinite(values)]
+    return float(v.min()), float(np.median(v)), float(v.max())

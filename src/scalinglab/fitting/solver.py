@@ -228,6 +228,7 @@ def batched_lm(
     obj: Objective, u0: np.ndarray, counts: np.ndarray | None, max_iter: int = 60,
     tol: float = 1e-10, lam0: float = 1e-3, atol: float = 0.0, chunk: int | None = None,
     curvature: np.ndarray | str | None = None, agree: int = 0,
+    shared: SharedPoint | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Solve B problems at once: B starts (``u0`` of shape (B, q)) on the same data, and/or
     B count-weighted resamples (``counts`` (B, n)) from one start ``u0`` (q,).
@@ -239,10 +240,12 @@ def batched_lm(
     rejected. ``curvature`` (see `_curvature`) turns the steps into Newton steps: one for
     every problem (q·q, n), one per problem (B, q·q, n), or ``"fresh"``: recomputed at every
     iterate (full Newton: for a few problems).
-    ``agree``: for B starts of one problem, stop once that many reached the lowest cost."""
+    ``agree``: for B starts of one problem, stop once that many reached the lowest cost.
+    ``shared``: `SharedPoint.at(obj, u0)`, when resamples from one start ``u0`` are solved
+    in several calls (a big table's bootstrap in batches): computed once, not per call."""
     with np.errstate(over="ignore", invalid="ignore"):
         return _batched_lm(obj, u0, counts, max_iter, tol, lam0, atol, chunk, curvature,
-                           agree)
+                           agree, shared)
 
 
 def _normal_equations(Jq: np.ndarray, W: np.ndarray, r: np.ndarray
@@ -278,6 +281,7 @@ def _batched_lm(
     obj: Objective, u0: np.ndarray, counts: np.ndarray | None, max_iter: int, tol: float,
     lam0: float, atol: float, chunk: int | None = None,
     curvature: np.ndarray | str | None = None, agree: int = 0,
+    shared: SharedPoint | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     u0 = np.asarray(u0, dtype=float)
     fresh = isinstance(curvature, str)
@@ -297,7 +301,7 @@ def _batched_lm(
         # point fit), so the first step needs no per-problem evaluation: r and J at u0 are
         # computed once, and the normal equations of problem b are count-weighted sums over
         # the points, i.e. two small matrix products for all B at once.
-        start = _SharedStart.at(obj, u0, counts, lam0)
+        start = _SharedStart.at(obj, u0, counts, lam0, shared)
     if chunk >= B:
         return _lm_loop(obj, U, counts, start, max_iter, tol, lam0, atol, lo, hi,
                         curvature=curvature, fresh_curvature=fresh, agree=agree)[:2]
@@ -325,6 +329,32 @@ def _batched_lm(
 
 
 @dataclass
+class SharedPoint:
+    """What count-weighted problems starting at one point u0 share, whatever their counts:
+    residuals r, model values f and Jacobian J at u0 (with the loss's weights w), the
+    per-point outer products of J (q·q, n) and the residuals' curvature (see `_curvature`;
+    None where Gauss–Newton is fast enough)."""
+
+    r0: np.ndarray
+    f0: np.ndarray
+    J0: np.ndarray
+    w0: np.ndarray
+    P: np.ndarray
+    curvature: np.ndarray | None
+
+    @classmethod
+    def at(cls, obj: Objective, u0: np.ndarray) -> SharedPoint:
+        q = u0.shape[0]
+        r0, f0, J0 = obj.residuals_model_jacq(u0)  # (n,), (n,), (q, n)
+        w0 = obj.step_weights(r0)
+        P = (J0[:, None, :] * J0[None, :, :] * w0).reshape(q * q, -1)
+        curv = _curvature(obj, u0)
+        if curv is not None and _gauss_newton_rate(J0, w0, r0, curv) < 0.2:
+            curv = None  # small residuals: Gauss–Newton is already fast, and more accurate
+        return cls(r0, f0, J0, w0, P, curv)
+
+
+@dataclass
 class _SharedStart:
     """B count-weighted problems that start at one point u0: their first (Newton) step, its
     predicted gain and their costs at u0 (each (B, ...)), and what they share: r, f, J at u0
@@ -339,16 +369,12 @@ class _SharedStart:
     curvature: np.ndarray | None
 
     @classmethod
-    def at(cls, obj: Objective, u0: np.ndarray, counts: np.ndarray, lam0: float
-           ) -> _SharedStart:
+    def at(cls, obj: Objective, u0: np.ndarray, counts: np.ndarray, lam0: float,
+           shared: SharedPoint | None = None) -> _SharedStart:
         q = u0.shape[0]
-        r0, f0, J0 = obj.residuals_model_jacq(u0)  # (n,), (n,), (q, n)
-        w0 = obj.step_weights(r0)
-        P = (J0[:, None, :] * J0[None, :, :] * w0).reshape(q * q, -1)
-        A = (counts @ P.T).reshape(-1, q, q)
-        curv = _curvature(obj, u0)
-        if curv is not None and _gauss_newton_rate(J0, w0, r0, curv) < 0.2:
-            curv = None  # small residuals: Gauss–Newton is already fast, and more accurate
+        sp = shared if shared is not None else SharedPoint.at(obj, u0)
+        r0, f0, J0, w0, curv = sp.r0, sp.f0, sp.J0, sp.w0, sp.curvature
+        A = (counts @ sp.P.T).reshape(-1, q, q)
         if curv is not None:
             A = _with_curvature(A, (counts @ (curv * (w0 * r0)).T).reshape(-1, q, q))
         g = counts @ (J0 * (w0 * r0)).T

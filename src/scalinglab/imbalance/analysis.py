@@ -5,8 +5,10 @@ script away:
 
 * `summarize`: mean of a metric over seeds per remedy and ratio (and size), with a Student-t
   interval and the seed-to-seed standard deviation.
-* `winners`: at each ratio, the best remedy, the runner-up, the margin, and whether the margin
-  is larger than the seed-to-seed spread (the larger standard deviation of the two).
+* `winners`: at each ratio, the best remedy, the runner-up, the margin, and an interval of the
+  difference between them from paired runs (the same seed, hence the same split): a win is
+  clear when that interval excludes 0. The seed-to-seed spread is reported too, but a seed's
+  luck is shared by the remedies run on it, so it is not the yardstick.
 * `ratio_trends`: per remedy, a law from the library fitted to the metric against ρ (default
   `ERROR_POWER`: 1 − metric = a·ρ^b, a power law on the error).
 * `learning_curves`: per remedy, a law fitted to the metric against training size at one ρ.
@@ -95,14 +97,27 @@ def winners(table: pd.DataFrame, metric: str, remedies: Sequence[str] | None = N
             level: float = 0.95) -> pd.DataFrame:
     """At each ratio (largest training size), the best remedy on ``metric`` and by how much.
 
-    Columns: ratio, best, best_mean, runner_up, runner_up_mean, margin (best − runner-up),
-    spread (the larger seed-to-seed SD of the two), clear (margin > spread; False when there
-    is a single seed, since the spread is then unknown), n_seeds.
+    Runs of two remedies with the same seed share their split (and the training set the
+    remedy starts from), so the win is judged on paired differences: best − runner-up per
+    seed, with a Student-t interval of their mean at ``level``.
+
+    Columns: ratio, best, best_mean, runner_up, runner_up_mean, margin (best − runner-up,
+    of the means), spread (the larger seed-to-seed SD of the two), diff_lo, diff_hi (the
+    interval of the paired difference), clear (diff_lo > 0; False with fewer than two
+    pairs), n_seeds (the smaller count of runs), n_pairs (seeds run with both remedies).
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"remedy": ["none", "over"] * 3, "ratio": 10, "seed": [0, 0, 1, 1, 2, 2],
+    ...                   "accuracy": [0.70, 0.72, 0.80, 0.81, 0.75, 0.77]})
+    >>> w = winners(t, "accuracy").iloc[0]
+    >>> w["best"], round(float(w["margin"]), 4), bool(w["clear"])
+    ('over', 0.0167, True)
     """
     t = validate_study_table(table)
     if remedies is not None:
         t = t[t["remedy"].isin(list(remedies))]
-    s = summarize(largest_size(t), metric, level=level)
+    big = largest_size(t).dropna(subset=[metric])
+    s = summarize(big, metric, level=level)
     rows = []
     for ratio, grp in s.groupby("ratio", sort=True):
         grp = grp.sort_values("mean", ascending=False, kind="stable")
@@ -110,7 +125,14 @@ def winners(table: pd.DataFrame, metric: str, remedies: Sequence[str] | None = N
         second = grp.iloc[1] if len(grp) > 1 else None
         spread = float(max(first["sd"], second["sd"])) if second is not None else np.nan
         margin = float(first["mean"] - second["mean"]) if second is not None else np.nan
-        n = int(grp["n"].min())
+        lo = hi = np.nan
+        n_pairs = 0
+        if second is not None:
+            d = _paired(big[big["ratio"] == ratio], metric, first["remedy"], second["remedy"])
+            n_pairs = len(d)
+            if n_pairs > 1:
+                half = stats.t.ppf(0.5 + level / 2, n_pairs - 1) * d.std(ddof=1) / np.sqrt(n_pairs)
+                lo, hi = float(d.mean() - half), float(d.mean() + half)
         rows.append({
             "ratio": float(ratio),
             "best": first["remedy"],
@@ -119,10 +141,23 @@ def winners(table: pd.DataFrame, metric: str, remedies: Sequence[str] | None = N
             "runner_up_mean": float(second["mean"]) if second is not None else np.nan,
             "margin": margin,
             "spread": spread,
-            "clear": bool(n > 1 and np.isfinite(margin) and margin > spread),
-            "n_seeds": n,
+            "diff_lo": lo,
+            "diff_hi": hi,
+            "clear": bool(n_pairs > 1 and lo > 0),
+            "n_seeds": int(grp["n"].min()),
+            "n_pairs": n_pairs,
         })
     return pd.DataFrame(rows)
+
+
+def _paired(runs: pd.DataFrame, metric: str, a: str, b: str) -> np.ndarray:
+    """Per seed (and training size), remedy a's metric minus remedy b's, over the seeds run
+    with both (a seed's runs are averaged if it has several)."""
+    keys = ["seed", "train_size"] if runs["train_size"].notna().any() else ["seed"]
+    mean = runs.groupby(["remedy", *keys], dropna=False)[metric].mean()
+    pa, pb = mean.xs(a, level="remedy"), mean.xs(b, level="remedy")
+    both = pa.index.intersection(pb.index)
+    return (pa.loc[both] - pb.loc[both]).to_numpy(dtype=float)
 
 
 def _fit_each(frame: pd.DataFrame, remedies: Sequence[str], x: str, metric: str, law,

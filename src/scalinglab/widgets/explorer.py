@@ -864,6 +864,10 @@ class LawExplorer(anywidget.AnyWidget):
                     sol_rows.append({"law": c.result.law.name, "series": label, "ok": False,
                                      "text": f"{prefix}{e}"})
                     continue
+                if not math.isfinite(sol.x):  # never reached (its note says why): no marker
+                    sol_rows.append({"law": sol.law, "series": label, "ok": False,
+                                     "text": prefix + sol.message})
+                    continue
                 sols.append((sol, c.series))
                 sol_rows.append({"law": sol.law, "series": label, "ok": True,
                                  "text": prefix + sol.message, "x": _num(sol.x),

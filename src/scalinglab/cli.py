@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--x", required=True)
     c.add_argument("--y", required=True)
     c.add_argument("--laws", nargs="+", help="laws to compare (default: a standard set)")
-    c.add_argument("--holdout", type=int, default=3, help="number of largest-x points held out")
+    c.add_argument("--holdout", type=int, default=None,
+                   help="number of largest x values held out (default: the largest ~20%%)")
     c.add_argument("--loss", default="l2", choices=["l2", "huber", "asymmetric"])
     c.add_argument("--space", default="log", choices=["log", "linear"])
 
@@ -96,7 +97,8 @@ def _compare(args: argparse.Namespace) -> None:
     from scalinglab.fitting.compare import DEFAULT_LAWS, compare
 
     cmp = compare(_read(args.table), x=_x(args.x), y=args.y,
-                  laws=args.laws or list(DEFAULT_LAWS), holdout=args.holdout, loss=args.loss,
+                  laws=args.laws or list(DEFAULT_LAWS),
+                  holdout="auto" if args.holdout is None else args.holdout, loss=args.loss,
                   space=args.space, ci=None)
     print(cmp.table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(cmp.message)

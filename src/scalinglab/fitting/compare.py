@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from scalinglab.errors import ScalingLabError
-from scalinglab.fitting.data import as_frame
+from scalinglab.fitting.data import as_frame, require_column
 from scalinglab.fitting.result import FitResult
 from scalinglab.laws.base import Law
 from scalinglab.laws.registry import get_law
@@ -251,10 +251,7 @@ def _verdict(table: pd.DataFrame, key: str, where: str) -> str:
 def _compare_groups(frame: pd.DataFrame, x: str | Sequence[str], y: str,
                     laws: Sequence[str | Law], holdout: int | str, holdout_on: str | None,
                     group: str, fit_kwargs: dict[str, Any]) -> GroupComparison:
-    if group not in frame.columns:
-        raise ScalingLabError(
-            f"no column {group!r} for group; the table has columns {[str(c) for c in frame.columns]}"
-        )
+    require_column(frame, group, "group")
     comparisons: dict[Any, Comparison] = {}
     failed: dict[Any, str] = {}
     for key, sub in frame.groupby(group, sort=True, dropna=False):

@@ -104,12 +104,17 @@ def as_frame(data: object) -> pd.DataFrame:
     return frame
 
 
-def _numeric_column(frame: pd.DataFrame, col: str, role: str) -> np.ndarray:
-    """The column as float64 values (NaN where a value is missing or not a number)."""
+def require_column(frame: pd.DataFrame, col: str, role: str) -> None:
+    """A ScalingLabError naming the missing column, its role and the table's columns."""
     if col not in frame.columns:
         raise ScalingLabError(
             f"no column {col!r} for {role}; the table has columns {[str(c) for c in frame.columns]}"
         )
+
+
+def _numeric_column(frame: pd.DataFrame, col: str, role: str) -> np.ndarray:
+    """The column as float64 values (NaN where a value is missing or not a number)."""
+    require_column(frame, col, role)
     raw = frame[col]
     if raw.dtype.kind == "f":  # the common case, without to_numeric's checks or a Series copy
         return raw.to_numpy(dtype=float, na_value=np.nan)
@@ -325,11 +330,7 @@ def clusters_of(frame: pd.DataFrame, rows: np.ndarray, X: np.ndarray,
         return (codes, "x") if codes.max() + 1 < X.shape[1] else (None, None)
     if not isinstance(cluster, str):
         raise ScalingLabError(f"cluster must be a column name, None or False, not {cluster!r}")
-    if cluster not in frame.columns:
-        raise ScalingLabError(
-            f"no column {cluster!r} for cluster; the table has columns "
-            f"{[str(c) for c in frame.columns]}"
-        )
+    require_column(frame, cluster, "cluster")
     labels = frame[cluster].iloc[rows]
     missing = labels.isna().to_numpy()
     if missing.any():

@@ -20,7 +20,7 @@ import numpy as np
 from scalinglab.errors import ScalingLabError, ScalingLabWarning
 from scalinglab.fitting import uncertainty
 from scalinglab.fitting.blas import single_threaded
-from scalinglab.fitting.data import Prepared, as_frame, prepare
+from scalinglab.fitting.data import Prepared, as_frame, prepare, require_column
 from scalinglab.fitting.objective import Objective, ParamMap
 from scalinglab.fitting.result import FitResult, GroupFit
 from scalinglab.fitting.solver import IterationCap, point_fit
@@ -68,7 +68,8 @@ def fit(
     loss : ``"l2"``, ``"huber"`` (threshold ``delta``) or ``"asymmetric"`` (over-prediction
         weighted by ``asymmetry``: fits the lower envelope of noisy runs).
     space : where residuals are measured: ``"log"`` (relative errors) or ``"linear"``.
-    ci : ``"bootstrap"`` (``n_boot`` case resamples, solved as one batch), ``"delta"``, None.
+    ci : ``"bootstrap"`` (``n_boot`` case resamples, solved as one batch; whole clusters when
+        rows share their x values, see ``cluster``), ``"delta"``, None.
     level : confidence level of intervals and bands.
     group : a column; one fit per series, returned as a `GroupFit`.
     weights : a column name or array of per-row weights (e.g. inverse variance over seeds).
@@ -337,10 +338,7 @@ def score_space(space: str, y_user: np.ndarray) -> str:
 
 def _fit_groups(data: object, group: str, **kw: Any) -> GroupFit:
     frame = as_frame(data)
-    if group not in frame.columns:
-        raise ScalingLabError(
-            f"no column {group!r} for group; the table has columns {[str(c) for c in frame.columns]}"
-        )
+    require_column(frame, group, "group")
     results: dict[Any, FitResult] = {}
     failed: dict[Any, str] = {}
     for key, sub in frame.groupby(group, sort=True, dropna=False):

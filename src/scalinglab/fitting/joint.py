@@ -35,7 +35,7 @@ import pandas as pd
 from scalinglab.errors import ScalingLabError, ScalingLabWarning
 from scalinglab.fitting import uncertainty
 from scalinglab.fitting.blas import single_threaded
-from scalinglab.fitting.data import Prepared, as_frame, prepare
+from scalinglab.fitting.data import Prepared, as_frame, prepare, require_column
 from scalinglab.fitting.fit import (
     _metrics,
     bound_warnings,
@@ -111,10 +111,7 @@ def fit_shared(data: object, x: str | Sequence[str], y: str, law: Law, group: st
         raise ScalingLabError(f"parameter {both[0]!r} is both fixed and shared: a fixed value is "
                               "already one value for every group; drop it from shared=")
     frame = as_frame(data)
-    if group not in frame.columns:
-        raise ScalingLabError(
-            f"no column {group!r} for group; the table has columns {[str(c) for c in frame.columns]}"
-        )
+    require_column(frame, group, "group")
     prep = prepare(frame, x, y, law, fit_range=kw["fit_range"], range_on=kw["range_on"],
                    space=kw["space"], weights=kw["weights"],
                    higher_is_better=kw["higher_is_better"], ceiling=kw["ceiling"],

@@ -70,7 +70,11 @@ class Solution:
 
     @property
     def message(self) -> str:
-        s = f"{self.law} reaches {fmt(self.target)} at {self.variable} = {fmt(self.x)}"
+        if math.isfinite(self.x):
+            s = f"{self.law} reaches {fmt(self.target)} at {self.variable} = {fmt(self.x)}"
+        else:  # never reached (∞), or passed before the search starts (nan): see the note
+            s = (f"{self.law} does not reach {fmt(self.target)} within the search: "
+                 f"{self.variable} = {fmt(self.x)}")
         if self.method is not None:
             s += f" [{fmt(self.lo)}, {fmt(self.hi)}] ({self.level:.0%} {self.method} interval)"
         if self.note:

@@ -73,3 +73,14 @@ def test_solve_interval_coverage_on_a_sigmoid():
         hits.append(sol.lo <= truth <= sol.hi)
     cov = float(np.mean(hits))
     assert 0.93 <= cov <= 0.97, cov
+
+
+def test_solve_in_a_column_named_like_compute_and_without_data():
+    df = sl.datasets.load("chinchilla")
+    front = sl.fit(df, x="C", y="loss", ci="delta")  # one variable that happens to be "C"
+    assert front.solve(2.2).variable == "C"
+    law = sl.fit(df, x=["N", "D"], y="loss", law="chinchilla", loss="huber", ci="delta")
+    back = sl.load_fit(law.to_json())  # saved without its data: the compute range is kept
+    assert len(back.data) == 0
+    assert str(back.solve(2.5)) == str(law.solve(2.5))
+    assert str(back.solve(2.5, at={"N": 1e10})) == str(law.solve(2.5, at={"N": 1e10}))

@@ -46,6 +46,9 @@ from scalinglab.fitting.uncertainty import (
 )
 from scalinglab.laws.base import Law
 
+#: The key of a compute law's budget C = 6·N·D in `FitResult.spans` (not a column name).
+COMPUTE = "__compute__"
+
 
 def fmt(v: float) -> str:
     """Compact human number: 2.1, 3.1e+11."""
@@ -136,7 +139,7 @@ class FitResult:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     group: Any = None
-    # (min, median, max) of each x column (and "C" = 6·N·D for compute laws) over the table,
+    # (min, median, max) of each x column (and COMPUTE = 6·N·D for compute laws) over the table,
     # for a fit loaded from JSON without its data (`solve` searches around them)
     spans: dict[str, tuple[float, float, float]] | None = None
 
@@ -419,12 +422,13 @@ class FitResult:
 
     def _solve_span(self, vary: str | None, at: Mapping[str, float] | None
                     ) -> tuple[str, tuple[float, float, float]]:
-        """The variable solved for, and (min, median, max) of it over the table (or, for a
-        fit loaded without its data, as saved in `spans`)."""
+        """The key of the variable solved for (an x column, or `COMPUTE` for a compute law's
+        budget C = 6·N·D) and (min, median, max) of it over the table (or, for a fit loaded
+        without its data, as saved in `spans`)."""
         if len(self.x) == 1 or at:
             col = vary or (self.x[0] if len(self.x) == 1 else next(c for c in self.x if c not in at))
         else:
-            col = "C"
+            col = COMPUTE
         if len(self.data):
             return col, _span(self._values_of(col))
         if self.spans is None or col not in self.spans:
@@ -435,16 +439,17 @@ class FitResult:
         return col, (float(lo), float(mid), float(hi))
 
     def _values_of(self, col: str) -> np.ndarray:
-        if col == "C":  # compute of each run, C = 6·N·D
+        if col == COMPUTE:  # compute of each run, C = 6·N·D
             return 6.0 * self.data[self.x[0]].to_numpy() * self.data[self.x[1]].to_numpy()
         return self.data[col].to_numpy()
 
     def data_spans(self) -> dict[str, tuple[float, float, float]]:
-        """(min, median, max) of each x column (and of C = 6·N·D for compute laws) over the
-        table: what `solve` searches around, saved by `to_json` without the data."""
+        """(min, median, max) of each x column (and of C = 6·N·D for compute laws, under
+        `COMPUTE`) over the table: what `solve` searches around, saved by `to_json` without
+        the data."""
         if not len(self.data):
             return dict(self.spans or {})
-        cols = list(self.x) + (["C"] if self.law.allocation is not None else [])
+        cols = list(self.x) + ([COMPUTE] if self.law.allocation is not None else [])
         return {c: _span(self._values_of(c)) for c in cols}
 
     def _unreached(self, vals: np.ndarray, t_fit: float, grid: np.ndarray, target: float,

@@ -73,8 +73,8 @@ def test_error_falls_with_size_on_bundled_digits(knn_curve):
 def test_power_law_fitted_on_small_sizes_predicts_the_largest(knn_curve, per_size_mean):
     """Fit on sizes <= 418, extrapolate ~3x: the observed mean error at 1200 lies in the fit's
     confidence band, and the law beats carrying the last observed error forward. Fitted to
-    the per-size means (the docstring's advice while sl.fit resamples rows as independent)
-    and to all 30 rows."""
+    the per-size means and to all 30 rows (which sl.fit resamples by size, whole sizes at a
+    time)."""
     small = knn_curve[knn_curve["size"] <= 418]
     if per_size_mean:
         small = small.groupby("size", as_index=False)["error"].mean()

@@ -89,9 +89,10 @@ def learning_curves(
     alone), ``n_test``. ``attrs["cached_runs"]`` counts the runs read from the cache.
 
     Rows that share a size are repeated measurements of one point of the curve, and the rows
-    of one seed are correlated (nested subsets, one test set). `scalinglab.fit` resamples rows
-    as independent today, so for its intervals fit the mean per size, as the example does:
-    ``t.groupby("size", as_index=False).mean()``.
+    of one seed are correlated (nested subsets, one test set). `scalinglab.fit` takes the rows
+    of one size as one piece of evidence (its bootstrap resamples them together; see its
+    ``cluster``), so the table can be fitted as it is; fitting the mean per size, as the
+    example does (``t.groupby("size", as_index=False).mean()``), gives nearly the same curve.
 
     Example
     -------

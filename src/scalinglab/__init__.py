@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from scalinglab import datasets, laws
+from scalinglab.compute import ComputePlan, compute_optimal
 from scalinglab.errors import ScalingLabError, ScalingLabWarning
 from scalinglab.export import load_fit
 from scalinglab.fitting.compare import Comparison, compare
@@ -23,6 +24,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Comparison",
+    "ComputePlan",
     "FitResult",
     "GroupFit",
     "Law",
@@ -34,6 +36,7 @@ __all__ = [
     "Solution",
     "__version__",
     "compare",
+    "compute_optimal",
     "datasets",
     "fit",
     "get_law",

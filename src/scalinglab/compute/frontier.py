@@ -1,0 +1,189 @@
+"""The compute-optimal frontier: N_opt(C) and D_opt(C) as power laws, the loss along it as
+E + K·(C/C_ref)^(-γ), each fitted once to the point estimates and once per bootstrap draw.
+
+A power law y = exp(l)·(C/C_ref)^a is fitted by least squares in log-log space: that is the
+exact least-squares fit of a power law whose residuals are measured in log space, and it is
+linear, so 1,000 draws cost one batched solve. The loss law is linear in (E, K) for a fixed γ
+(variable projection): γ is found on a grid and refined by golden-section search, per draw.
+
+>>> import numpy as np
+>>> from scalinglab.compute.frontier import fit_line, fit_loss_law
+>>> lnC = np.log([1e19, 1e20, 1e21])
+>>> l, a = fit_line(lnC - lnC.mean(), np.log([1e8, 3e8, 9e8])[None, :])
+>>> round(float(a[0]), 4)
+0.4771
+>>> E, K, g = fit_loss_law(lnC - lnC.mean(), (1.7 + 3.0 * np.exp(lnC - lnC.mean()) ** -0.15)[None, :])
+>>> [round(float(v[0]), 6) for v in (E, K, g)]
+[1.7, 3.0, 0.15]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+GAMMA_GRID = np.geomspace(1e-3, 2.0, 240)
+GOLDEN_STEPS = 40  # brackets shrink 0.618^40 ≈ 4e-9 of a grid step: γ to ~1e-10
+COLUMNS = ["C", "N", "N_lo", "N_hi", "D", "D_lo", "D_hi", "loss", "loss_lo", "loss_hi",
+           "tokens_per_param"]
+
+
+def fit_line(x: np.ndarray, Y: np.ndarray, mask: np.ndarray | None = None
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Least squares Y[b] ≈ l[b] + a[b]·x over the points where ``mask[b]``; (l, a), NaN where
+    fewer than two points are usable."""
+    m = np.isfinite(Y) if mask is None else (mask & np.isfinite(Y))
+    Yz = np.where(m, Y, 0.0)
+    n = m.sum(1)
+    sx, sxx = (m * x).sum(1), (m * x * x).sum(1)
+    sy, sxy = Yz.sum(1), (Yz * x).sum(1)
+    with np.errstate(all="ignore"):
+        den = n * sxx - sx * sx
+        a = (n * sxy - sx * sy) / den
+        l = (sy - a * sx) / n
+    bad = (n < 2) | ~(np.abs(den) > 1e-300)
+    return np.where(bad, np.nan, l), np.where(bad, np.nan, a)
+
+
+def _ls_pair(f: np.ndarray, L: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Weighted least squares L ≈ E + K·f with E, K >= 0, batched over leading axes of ``f``
+    against points on the last axis; returns (E, K, sse). The sse is summed from residuals
+    (not from moments, which cancel catastrophically on exact data)."""
+    s1, sf, sff = w.sum(-1), (w * f).sum(-1), (w * f * f).sum(-1)
+    sl, sfl = (w * L).sum(-1), (w * f * L).sum(-1)
+    with np.errstate(all="ignore"):
+        den = s1 * sff - sf * sf
+        K = (s1 * sfl - sf * sl) / den
+        E = (sl - K * sf) / s1
+        K_only = np.maximum(sfl / sff, 0.0)  # E held at its bound 0
+        E_only = sl / s1  # K held at 0: a flat frontier
+
+        def sse(E: np.ndarray, K: np.ndarray) -> np.ndarray:
+            r = L - E[..., None] - K[..., None] * f
+            return (w * r * r).sum(-1)
+
+        s_both = sse(E, K)
+        inside = (E >= 0) & (K >= 0) & np.isfinite(s_both)
+        if inside.all():  # the common case: no bound active
+            return E, K, s_both
+        s_k, s_e = sse(np.zeros_like(K_only), K_only), sse(E_only, np.zeros_like(E_only))
+    use_k = ~inside & (s_k <= s_e)
+    E = np.where(inside, E, np.where(use_k, 0.0, E_only))
+    K = np.where(inside, K, np.where(use_k, K_only, 0.0))
+    return E, K, np.where(inside, s_both, np.where(use_k, s_k, s_e))
+
+
+def fit_loss_law(x: np.ndarray, L: np.ndarray, mask: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """L[b] ≈ E + K·exp(x)^(-γ) (x = ln(C/C_ref)) with E, K >= 0, per row b, with relative
+    residuals (weights 1/L²). Returns (E, K, γ); NaN where fewer than three points are usable.
+    Rows are solved in chunks that keep the grid's arrays near 2 million numbers."""
+    m = np.isfinite(L) if mask is None else (mask & np.isfinite(L))
+    step = max(1, 2_000_000 // (GAMMA_GRID.size * max(L.shape[1], 1)))
+    parts = [_loss_law_rows(x, L[i:i + step], m[i:i + step]) for i in range(0, L.shape[0], step)]
+    return tuple(np.concatenate([p[j] for p in parts]) for j in range(3))  # type: ignore[return-value]
+
+
+def _loss_law_rows(x: np.ndarray, L: np.ndarray, m: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    Lz = np.where(m, L, 1.0)
+    w = np.where(m, 1.0 / Lz**2, 0.0)
+
+    def sse_at(gam: np.ndarray) -> tuple[np.ndarray, ...]:  # gam: (B, G)
+        f = np.exp(-gam[..., None] * x)  # (B, G, K)
+        return _ls_pair(f, Lz[:, None, :], w[:, None, :])
+
+    B = L.shape[0]
+    grid = np.broadcast_to(GAMMA_GRID, (B, GAMMA_GRID.size))
+    _, _, sse = sse_at(grid)
+    i = np.argmin(np.where(np.isfinite(sse), sse, np.inf), axis=1)
+    lo = np.log(GAMMA_GRID[np.maximum(i - 1, 0)])
+    hi = np.log(GAMMA_GRID[np.minimum(i + 1, GAMMA_GRID.size - 1)])
+    r = (math.sqrt(5) - 1) / 2
+    a, b = hi - r * (hi - lo), lo + r * (hi - lo)
+    fa = sse_at(np.exp(a)[:, None])[2][:, 0]
+    fb = sse_at(np.exp(b)[:, None])[2][:, 0]
+    for _ in range(GOLDEN_STEPS):
+        left = fa < fb
+        hi = np.where(left, b, hi)
+        lo = np.where(left, lo, a)
+        b_new = np.where(left, a, lo + r * (hi - lo))
+        a_new = np.where(left, hi - r * (hi - lo), b)
+        f_new = sse_at(np.exp(np.where(left, a_new, b_new))[:, None])[2][:, 0]
+        fa, fb = np.where(left, f_new, fb), np.where(left, fa, f_new)
+        a, b = a_new, b_new
+    gam = np.exp(0.5 * (lo + hi))
+    E, K, _ = sse_at(gam[:, None])
+    bad = m.sum(1) < 3
+    return (np.where(bad, np.nan, E[:, 0]), np.where(bad, np.nan, K[:, 0]),
+            np.where(bad, np.nan, gam))
+
+
+def interval(point: np.ndarray, draws: np.ndarray | None, level: float
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Percentile interval of the draws (B, m) at each of m points; NaN without draws."""
+    if draws is None:
+        nan = np.full(np.shape(point), np.nan)
+        return nan, nan
+    a = (1 - level) / 2
+    finite = np.isfinite(draws)
+    if finite.all():
+        lo, hi = np.quantile(draws, [a, 1 - a], axis=0)
+    else:
+        with np.errstate(all="ignore"):
+            lo, hi = np.nanquantile(np.where(finite, draws, np.nan), [a, 1 - a], axis=0)
+    return lo, hi
+
+
+@dataclass
+class Frontier:
+    """N_opt, D_opt and the loss along the frontier, with bootstrap draws (rows) of each.
+
+    ``n``: (l, a) with ln N_opt = l + a·ln(C/C_ref); ``d`` likewise for D_opt, or None when
+    D_opt = C / (k·N_opt^p) follows from a power-law FLOP convention ``flops_kp``;
+    ``loss``: (E, K, γ). ``*_draws``: arrays (B, 2) / (B, 3), or None without intervals.
+    """
+
+    C_ref: float
+    n: tuple[float, float]
+    d: tuple[float, float] | None
+    loss: tuple[float, float, float]
+    flops_kp: tuple[float, float] | None
+    n_draws: np.ndarray | None = None
+    d_draws: np.ndarray | None = None
+    loss_draws: np.ndarray | None = None
+
+    @staticmethod
+    def _line(x: np.ndarray, l: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.exp(l[..., None] + a[..., None] * x)
+
+    def _values(self, C: np.ndarray, n: np.ndarray, d: np.ndarray | None,
+                loss: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(N, D, loss) at budgets C for parameter rows n (.., 2), d, loss (.., 3)."""
+        x = np.log(C / self.C_ref)
+        N = self._line(x, n[..., 0], n[..., 1])
+        if d is None:
+            k, p = self.flops_kp  # type: ignore[misc]
+            D = C / (k * N**p)
+        else:
+            D = self._line(x, d[..., 0], d[..., 1])
+        L = loss[..., 0, None] + loss[..., 1, None] * np.exp(-loss[..., 2, None] * x)
+        return N, D, L
+
+    def allocate(self, C: np.ndarray, level: float) -> pd.DataFrame:
+        """C, N, N_lo, N_hi, D, D_lo, D_hi, loss, loss_lo, loss_hi, tokens_per_param."""
+        C = np.asarray(C, dtype=float)
+        N, D, L = self._values(C, np.array(self.n), None if self.d is None else
+                               np.array(self.d), np.array(self.loss))
+        out = {"C": C, "N": N, "D": D, "loss": L}
+        if self.n_draws is not None:
+            Nb, Db, Lb = self._values(C, self.n_draws, self.d_draws, self.loss_draws)
+        else:
+            Nb = Db = Lb = None
+        for name, point, draws in (("N", N, Nb), ("D", D, Db), ("loss", L, Lb)):
+            out[f"{name}_lo"], out[f"{name}_hi"] = interval(point, draws, level)
+        out["tokens_per_param"] = D / N
+        return pd.DataFrame(out)[COLUMNS]

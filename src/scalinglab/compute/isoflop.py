@@ -1,0 +1,214 @@
+"""Approach 2 (Hoffmann et al. 2022): isoFLOP profiles.
+
+Runs are grouped into budgets (`budgets.group_budgets`); each budget's loss against N is fitted
+by a profile (`profiles`: the exact isoFLOP profile of the loss law by default, or a parabola in
+log N) whose minimum gives N_opt at that budget; power laws N_opt(C), D_opt(C) and a loss law
+are fitted across the budgets whose minimum is bracketed by their runs.
+
+Intervals come from a bootstrap over runs *within each budget* (stratified: every resample
+keeps each budget's number of runs), refitting the profiles (the shared exponents too) and
+the frontier each time, so they carry the per-budget uncertainty, not only the scatter of the
+minima. Each budget's deviations from its point estimate are widened by √(n_b/(n_b − 3)): a
+bootstrap of n_b runs under-spreads a 3-coefficient fit by about that factor (the same
+small-sample correction as `fitting.uncertainty`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from scalinglab.compute.budgets import BudgetsArg, Budgets, group_budgets
+from scalinglab.compute.frontier import Frontier
+from scalinglab.compute.minima import Minima
+from scalinglab.compute.profiles import (
+    ProfileData,
+    ProfileFit,
+    fit_profiles,
+    profile_curve,
+)
+from scalinglab.compute.runs import Runs
+from scalinglab.errors import ScalingLabError
+from scalinglab.fitting.uncertainty import BOOT_SE_TOL
+
+MAX_FAILED_SHARE = 0.1  # more bootstrap resamples than this failing is reported as a warning
+
+
+@dataclass
+class ApproachFit:
+    """What an approach hands to `ComputePlan`: the frontier, its points, curves to draw."""
+
+    approach: str
+    frontier: Frontier
+    minima: Minima | None
+    curves: pd.DataFrame  # what the left panel draws (profiles, training curves)
+    runs: pd.DataFrame  # the runs with their budget / size and whether they were used
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    details: dict[str, object] = field(default_factory=dict)
+
+
+def stratified_counts(starts: np.ndarray, m: int, n_boot: int, seed: int) -> np.ndarray:
+    """(n_boot, m) resampling counts: each segment [starts[k], starts[k+1]) resampled with
+    replacement to its own size (a bootstrap within each budget)."""
+    rng = np.random.default_rng(seed)
+    W = np.zeros((n_boot, m))
+    ends = np.append(starts[1:], m)
+    for s, e in zip(starts, ends, strict=True):
+        n = e - s
+        draws = rng.integers(0, n, size=(n_boot, n)) + (np.arange(n_boot) * n)[:, None]
+        W[:, s:e] = np.bincount(draws.ravel(), minlength=n_boot * n).reshape(n_boot, n)
+    return W
+
+
+def resolve_exclude(exclude: Sequence[object] | None, budgets: Budgets) -> np.ndarray:
+    """(K,) bool: budgets the user leaves out of the frontier, by name or by compute."""
+    out = np.zeros(budgets.K, dtype=bool)
+    for item in exclude or ():
+        if isinstance(item, str) and item in budgets.names:
+            out[budgets.names.index(item)] = True
+            continue
+        try:
+            c = float(item)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            c = math.nan
+        if math.isfinite(c) and c > 0:
+            dist = np.abs(np.log10(budgets.C) - math.log10(c))
+            k = int(np.argmin(dist))
+            if dist[k] <= 0.1:
+                out[k] = True
+                continue
+        raise ScalingLabError(
+            f"exclude: no budget {item!r}; the budgets are {budgets.names} (by name, or by "
+            "compute within 0.1 decade)"
+        )
+    return out
+
+
+def _bracketed(fit: ProfileFit, data: ProfileData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(has a minimum, minimum inside the budget's sampled N, sampled N range (K, 2))."""
+    lnN = data.lnN
+    lo = np.minimum.reduceat(lnN, data.starts)
+    hi = np.maximum.reduceat(lnN, data.starts)
+    has = fit.valid[0]
+    with np.errstate(invalid="ignore"):
+        x = np.log(fit.N_opt[0])
+        inside = has & (x > lo) & (x < hi)
+    return has, inside, np.exp(np.column_stack([lo, hi]))
+
+
+def isoflop(runs: Runs, *, budgets: BudgetsArg = None, budget_tol: float = 0.03,
+            min_runs: int | None = None, profile: str = "exact",
+            exclude: Sequence[object] | None = None, include_unbracketed: bool = False,
+            n_boot: int | None = 1000, seed: int = 0) -> ApproachFit:
+    """Approach 2 on prepared runs; ``n_boot=None`` skips the intervals."""
+    b = group_budgets(runs.C, runs.N, budgets, frame=runs.frame, tol=budget_tol,
+                      min_runs=min_runs)
+    notes = list(b.notes)
+    warnings: list[str] = []
+    conv = runs.convention
+    power = (conv.k, conv.p) if conv.is_power else None
+    per_token = None if conv.is_power else conv.per_token
+    member = b.labels >= 0
+    data = ProfileData.build(runs.N[member], runs.D[member], runs.loss[member],
+                             b.labels[member], b.C)
+    fit = fit_profiles(data, profile, per_token=per_token, power=power)
+    if not fit.converged[0]:
+        warnings.append("the exact profiles' shared exponents did not meet their convergence "
+                        "test: the minima may be off; check the budgets' runs")
+    has, inside, sampled = _bracketed(fit, data)
+    excluded = resolve_exclude(exclude, b)
+    usable = has if include_unbracketed else inside
+    in_frontier = usable & ~excluded
+    for k in np.flatnonzero(~inside):
+        what = ("has no minimum (its loss falls or rises across all its runs)" if not has[k]
+                else f"has its minimum at N = {fit.N_opt[0, k]:.3g}, outside its runs' "
+                f"[{sampled[k, 0]:.3g}, {sampled[k, 1]:.3g}]")
+        left = "" if in_frontier[k] else "; left out of the frontier"
+        notes.append(f"budget {b.names[k]} {what} (unbracketed){left}")
+    if in_frontier.sum() < 2:
+        if (usable & ~excluded).sum() < 2 and excluded.any() and usable.sum() >= 2:
+            raise ScalingLabError(
+                f"exclude leaves {int(in_frontier.sum())} budget(s) in the frontier; it needs two"
+            )
+        raise ScalingLabError(
+            f"no runs bracket a minimum: only {int(usable.sum())} of {b.K} budgets have their "
+            "lowest loss between smaller and larger models, and the frontier needs two. Add "
+            "runs on the open side of each budget, or pass include_unbracketed=True to "
+            "extrapolate the profiles"
+        )
+
+    N_draws = loss_draws = None
+    details: dict[str, object] = {"profile": profile, "n_boot": n_boot}
+    if profile == "exact":
+        al, be = np.exp(fit.theta[0])
+        details.update(alpha=float(al), beta=float(be))
+    if n_boot:
+        if n_boot < 50:
+            raise ScalingLabError(f"n_boot={n_boot} is too few for percentile intervals: "
+                                  "use >= 50, or None for no intervals")
+        W = stratified_counts(data.starts, data.m, n_boot, seed)
+        dof = max(data.m - 3 * data.K - (2 if profile == "exact" else 0), 1)
+        atol = BOOT_SE_TOL**2 * float(fit.sse[0]) / dof
+        boot = fit_profiles(data, profile, W=W, theta0=fit.theta[0],
+                            per_token=per_token, power=power, atol=atol)
+        ok = boot.converged
+        failed = int((~ok).sum())
+        if failed:
+            msg = (f"{failed} of {n_boot} bootstrap resamples did not converge and were left "
+                   "out of the intervals")
+            (warnings if failed > MAX_FAILED_SHARE * n_boot else notes).append(msg)
+        lnN0, L0 = np.log(fit.N_opt[0]), fit.loss_min[0]
+        infl = np.sqrt(b.n_runs / np.maximum(b.n_runs - 3, 1))
+        with np.errstate(invalid="ignore"):
+            N_draws = np.exp(lnN0 + infl * (np.log(boot.N_opt[ok]) - lnN0))
+            loss_draws = L0 + infl * (boot.loss_min[ok] - L0)
+        lost = ~np.isfinite(N_draws[:, in_frontier])
+        if lost.any():
+            notes.append(
+                f"{lost.mean():.1%} of the resampled budgets had no minimum and were left out "
+                "of their resample's frontier"
+            )
+        details.update(n_failed=failed)
+    D_opt = conv.tokens(fit.N_opt[0], b.C)
+    minima = Minima(
+        names=b.names, C=b.C, N=fit.N_opt[0], D=D_opt, loss=fit.loss_min[0],
+        N_draws=N_draws, D_draws=None if N_draws is None else conv.tokens(N_draws, b.C),
+        loss_draws=loss_draws, in_frontier=in_frontier,
+        extra={"n_runs": b.n_runs, "N_min": sampled[:, 0], "N_max": sampled[:, 1],
+               "bracketed": inside, "excluded": excluded},
+    )
+    frontier = minima.frontier(power)
+    if not np.isfinite(frontier.loss[0]):
+        notes.append("the loss along the frontier needs three budgets: no loss prediction")
+    curves = _profile_curves(fit, data, b, runs)
+    table = _runs_table(runs, b, in_frontier)
+    return ApproachFit("isoflop", frontier, minima, curves, table, notes, warnings, details)
+
+
+def _profile_curves(fit: ProfileFit, data: ProfileData, b: Budgets, runs: Runs,
+                    n: int = 60) -> pd.DataFrame:
+    """Each budget's fitted profile along its isoFLOP line, over its runs' N (±30%)."""
+    frames = []
+    lnN = data.lnN
+    ends = np.append(data.starts[1:], data.m)
+    for k in range(b.K):
+        seg = lnN[data.starts[k]:ends[k]]
+        N = np.exp(np.linspace(seg.min() - 0.26, seg.max() + 0.26, n))
+        D = runs.convention.tokens(N, np.full(n, b.C[k]))
+        frames.append(pd.DataFrame({"budget": b.names[k], "C": b.C[k], "N": N, "D": D,
+                                    "loss": profile_curve(fit, data, k, N, D)}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _runs_table(runs: Runs, b: Budgets, in_frontier: np.ndarray) -> pd.DataFrame:
+    names = np.array(b.names + [None], dtype=object)
+    return pd.DataFrame({
+        "N": runs.N, "D": runs.D, "C": runs.C, "loss": runs.loss,
+        "budget": names[b.labels],
+        "in_frontier": np.where(b.labels >= 0, in_frontier[np.maximum(b.labels, 0)], False),
+    })

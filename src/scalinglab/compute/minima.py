@@ -1,0 +1,90 @@
+"""Points on the compute-optimal frontier (per-budget minima, envelope points) with their
+bootstrap draws, and the frontier fitted to them: the part approaches 1 and 2 share.
+
+>>> import numpy as np
+>>> from scalinglab.compute.minima import Minima
+>>> C = np.array([1e19, 1e20, 1e21]); N = 1e8 * (C / 1e19) ** 0.5
+>>> m = Minima(names=["1e19", "1e20", "1e21"], C=C, N=N, D=C / (6 * N), loss=[3.0, 2.6, 2.3])
+>>> fr = m.frontier(flops_kp=(6.0, 1.0))
+>>> round(float(fr.n[1]), 6)
+0.5
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from scalinglab.compute.frontier import Frontier, fit_line, fit_loss_law, interval
+from scalinglab.errors import ScalingLabError
+
+
+@dataclass
+class Minima:
+    """Frontier points: compute C, N_opt, D_opt and the loss there, each with draws (B, K)."""
+
+    names: list[str]
+    C: np.ndarray
+    N: np.ndarray
+    D: np.ndarray
+    loss: np.ndarray
+    N_draws: np.ndarray | None = None
+    D_draws: np.ndarray | None = None
+    loss_draws: np.ndarray | None = None
+    in_frontier: np.ndarray | None = None  # (K,) bool; None: all
+    extra: dict[str, np.ndarray] = field(default_factory=dict)  # more columns for the table
+
+    def __post_init__(self) -> None:
+        self.C = np.asarray(self.C, dtype=float)
+        self.N = np.asarray(self.N, dtype=float)
+        self.D = np.asarray(self.D, dtype=float)
+        self.loss = np.asarray(self.loss, dtype=float)
+        if self.in_frontier is None:
+            self.in_frontier = np.isfinite(self.N)
+
+    def table(self, level: float, label: str = "budget") -> pd.DataFrame:
+        """One row per point: label, C, N_opt, N_lo, N_hi, D_opt, D_lo, D_hi, loss_min,
+        loss_lo, loss_hi, the extra columns, in_frontier."""
+        cols: dict[str, object] = {label: self.names, "C": self.C}
+        for name, point, draws in (("N", self.N, self.N_draws), ("D", self.D, self.D_draws),
+                                   ("loss", self.loss, self.loss_draws)):
+            lo, hi = interval(point, draws, level)
+            key = "loss_min" if name == "loss" else f"{name}_opt"
+            cols.update({key: point, f"{name}_lo": lo, f"{name}_hi": hi})
+        cols.update(self.extra)
+        cols["in_frontier"] = self.in_frontier
+        return pd.DataFrame(cols)
+
+    def frontier(self, flops_kp: tuple[float, float] | None) -> Frontier:
+        """Power laws N_opt(C) (and D_opt(C) when the FLOP convention is not a power law) and
+        the loss law, fitted to the points in the frontier, once and per draw."""
+        inc = np.asarray(self.in_frontier, dtype=bool) & np.isfinite(self.N)
+        if inc.sum() < 2:
+            raise ScalingLabError("the frontier needs at least two points")
+        lnC = np.log(self.C[inc])
+        C_ref = float(np.exp(lnC.mean()))
+        x = lnC - np.log(C_ref)
+
+        def line(Y: np.ndarray) -> np.ndarray:
+            l, a = fit_line(x, np.log(Y))
+            return np.column_stack([l, a])
+
+        def loss_law(Y: np.ndarray) -> np.ndarray:
+            return np.column_stack(fit_loss_law(x, Y))
+
+        n = line(self.N[inc][None, :])[0]
+        d = None if flops_kp is not None else line(self.D[inc][None, :])[0]
+        loss = loss_law(self.loss[inc][None, :])[0]
+        fr = Frontier(C_ref=C_ref, n=(float(n[0]), float(n[1])),
+                      d=None if d is None else (float(d[0]), float(d[1])),
+                      loss=tuple(float(v) for v in loss), flops_kp=flops_kp)  # type: ignore[arg-type]
+        if self.N_draws is not None:
+            nd = line(self.N_draws[:, inc])
+            keep = np.all(np.isfinite(nd), axis=1)
+            fr.n_draws = nd[keep]
+            if d is not None:
+                fr.d_draws = line(self.D_draws[:, inc])[keep]  # type: ignore[index]
+            fr.loss_draws = loss_law(self.loss_draws[:, inc])[keep]  # type: ignore[index]
+        return fr

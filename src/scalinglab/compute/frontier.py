@@ -9,7 +9,7 @@ linear, so 1,000 draws cost one batched solve. The loss law is linear in (E, K) 
 >>> import numpy as np
 >>> from scalinglab.compute.frontier import fit_line, fit_loss_law
 >>> lnC = np.log([1e19, 1e20, 1e21])
->>> l, a = fit_line(lnC - lnC.mean(), np.log([1e8, 3e8, 9e8])[None, :])
+>>> c, a = fit_line(lnC - lnC.mean(), np.log([1e8, 3e8, 9e8])[None, :])
 >>> round(float(a[0]), 4)
 0.4771
 >>> E, K, g = fit_loss_law(lnC - lnC.mean(), (1.7 + 3.0 * np.exp(lnC - lnC.mean()) ** -0.15)[None, :])
@@ -20,6 +20,8 @@ linear, so 1,000 draws cost one batched solve. The loss law is linear in (E, K) 
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +35,7 @@ COLUMNS = ["C", "N", "N_lo", "N_hi", "D", "D_lo", "D_hi", "loss", "loss_lo", "lo
 
 def fit_line(x: np.ndarray, Y: np.ndarray, mask: np.ndarray | None = None
              ) -> tuple[np.ndarray, np.ndarray]:
-    """Least squares Y[b] ≈ l[b] + a[b]·x over the points where ``mask[b]``; (l, a), NaN where
+    """Least squares Y[b] ≈ c[b] + a[b]·x over the points where ``mask[b]``; (c, a), NaN where
     fewer than two points are usable."""
     m = np.isfinite(Y) if mask is None else (mask & np.isfinite(Y))
     Yz = np.where(m, Y, 0.0)
@@ -43,9 +45,9 @@ def fit_line(x: np.ndarray, Y: np.ndarray, mask: np.ndarray | None = None
     with np.errstate(all="ignore"):
         den = n * sxx - sx * sx
         a = (n * sxy - sx * sy) / den
-        l = (sy - a * sx) / n
+        c = (sy - a * sx) / n
     bad = (n < 2) | ~(np.abs(den) > 1e-300)
-    return np.where(bad, np.nan, l), np.where(bad, np.nan, a)
+    return np.where(bad, np.nan, c), np.where(bad, np.nan, a)
 
 
 def _ls_pair(f: np.ndarray, L: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -133,18 +135,31 @@ def interval(point: np.ndarray, draws: np.ndarray | None, level: float
     if finite.all():
         lo, hi = np.quantile(draws, [a, 1 - a], axis=0)
     else:
-        with np.errstate(all="ignore"):
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)  # a point no draw reaches: NaN
             lo, hi = np.nanquantile(np.where(finite, draws, np.nan), [a, 1 - a], axis=0)
     return lo, hi
+
+
+def exponent_table(a: float, a_draws: np.ndarray | None, b: float,
+                   b_draws: np.ndarray | None, level: float) -> pd.DataFrame:
+    """Rows 'N' and 'D' (index ``quantity``): exponent, lo, hi (percentiles of the draws)."""
+    rows = []
+    for name, point, draws in (("N", a, a_draws), ("D", b, b_draws)):
+        lo, hi = interval(np.array([point]), None if draws is None else draws[:, None], level)
+        rows.append({"quantity": name, "exponent": float(point), "lo": lo[0], "hi": hi[0]})
+    return pd.DataFrame(rows).set_index("quantity")
 
 
 @dataclass
 class Frontier:
     """N_opt, D_opt and the loss along the frontier, with bootstrap draws (rows) of each.
 
-    ``n``: (l, a) with ln N_opt = l + a·ln(C/C_ref); ``d`` likewise for D_opt, or None when
-    D_opt = C / (k·N_opt^p) follows from a power-law FLOP convention ``flops_kp``;
-    ``loss``: (E, K, γ). ``*_draws``: arrays (B, 2) / (B, 3), or None without intervals.
+    ``n``: (c, a) with ln N_opt = c + a·ln(C/C_ref); ``loss``: (E, K, γ) with
+    loss = E + K·(C/C_ref)^(-γ); ``*_draws``: arrays (B, 2) / (B, 3), or None without
+    intervals. D_opt spends the budget under the FLOP convention: C / (k·N_opt^p) for a power
+    law ``flops_kp`` = (k, p), else C / ``per_token``(N_opt). ``d`` (and ``d_draws``) is then
+    a power law fitted to the points' D_opt, for the exponent table only.
     """
 
     C_ref: float
@@ -155,32 +170,50 @@ class Frontier:
     n_draws: np.ndarray | None = None
     d_draws: np.ndarray | None = None
     loss_draws: np.ndarray | None = None
+    per_token: Callable[[np.ndarray], np.ndarray] | None = None
 
     @staticmethod
-    def _line(x: np.ndarray, l: np.ndarray, a: np.ndarray) -> np.ndarray:
-        return np.exp(l[..., None] + a[..., None] * x)
+    def _line(x: np.ndarray, c: np.ndarray, a: np.ndarray) -> np.ndarray:
+        return np.exp(c[..., None] + a[..., None] * x)
 
-    def _values(self, C: np.ndarray, n: np.ndarray, d: np.ndarray | None,
-                loss: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(N, D, loss) at budgets C for parameter rows n (.., 2), d, loss (.., 3)."""
+    def _values(self, C: np.ndarray, n: np.ndarray, loss: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(N, D, loss) at budgets C for parameter rows n (.., 2) and loss (.., 3)."""
         x = np.log(C / self.C_ref)
         N = self._line(x, n[..., 0], n[..., 1])
-        if d is None:
-            k, p = self.flops_kp  # type: ignore[misc]
+        if self.flops_kp is not None:
+            k, p = self.flops_kp
             D = C / (k * N**p)
         else:
-            D = self._line(x, d[..., 0], d[..., 1])
+            D = C / self.per_token(N)  # type: ignore[misc]
         L = loss[..., 0, None] + loss[..., 1, None] * np.exp(-loss[..., 2, None] * x)
         return N, D, L
+
+    @property
+    def has_intervals(self) -> bool:
+        return self.n_draws is not None
+
+    def exponents(self, level: float) -> pd.DataFrame:
+        """Rows 'N' and 'D': exponent a (N_opt ∝ C^a) and b (D_opt ∝ C^b), lo, hi. With a
+        power-law FLOP convention C = k·N^p·D, b = 1 − p·a exactly; otherwise b is the slope
+        of a power law fitted to the points' D_opt."""
+        a = self.n[1]
+        a_draws = None if self.n_draws is None else self.n_draws[:, 1]
+        if self.d is None:
+            p = self.flops_kp[1]  # type: ignore[index]
+            b, b_draws = 1.0 - p * a, None if a_draws is None else 1.0 - p * a_draws
+        else:
+            b = self.d[1]
+            b_draws = None if self.d_draws is None else self.d_draws[:, 1]
+        return exponent_table(a, a_draws, b, b_draws, level)
 
     def allocate(self, C: np.ndarray, level: float) -> pd.DataFrame:
         """C, N, N_lo, N_hi, D, D_lo, D_hi, loss, loss_lo, loss_hi, tokens_per_param."""
         C = np.asarray(C, dtype=float)
-        N, D, L = self._values(C, np.array(self.n), None if self.d is None else
-                               np.array(self.d), np.array(self.loss))
+        N, D, L = self._values(C, np.array(self.n), np.array(self.loss))
         out = {"C": C, "N": N, "D": D, "loss": L}
         if self.n_draws is not None:
-            Nb, Db, Lb = self._values(C, self.n_draws, self.d_draws, self.loss_draws)
+            Nb, Db, Lb = self._values(C, self.n_draws, self.loss_draws)
         else:
             Nb = Db = Lb = None
         for name, point, draws in (("N", N, Nb), ("D", D, Db), ("loss", L, Lb)):

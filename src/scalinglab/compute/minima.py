@@ -5,7 +5,8 @@ bootstrap draws, and the frontier fitted to them: the part approaches 1 and 2 sh
 >>> from scalinglab.compute.minima import Minima
 >>> C = np.array([1e19, 1e20, 1e21]); N = 1e8 * (C / 1e19) ** 0.5
 >>> m = Minima(names=["1e19", "1e20", "1e21"], C=C, N=N, D=C / (6 * N), loss=[3.0, 2.6, 2.3])
->>> fr = m.frontier(flops_kp=(6.0, 1.0))
+>>> from scalinglab.compute.runs import SIX_ND
+>>> fr = m.frontier(SIX_ND)
 >>> round(float(fr.n[1]), 6)
 0.5
 """
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from scalinglab.compute.frontier import Frontier, fit_line, fit_loss_law, interval
+from scalinglab.compute.runs import FlopConvention
 from scalinglab.errors import ScalingLabError
 
 
@@ -57,9 +59,10 @@ class Minima:
         cols["in_frontier"] = self.in_frontier
         return pd.DataFrame(cols)
 
-    def frontier(self, flops_kp: tuple[float, float] | None) -> Frontier:
+    def frontier(self, conv: FlopConvention, loss_mask: np.ndarray | None = None) -> Frontier:
         """Power laws N_opt(C) (and D_opt(C) when the FLOP convention is not a power law) and
-        the loss law, fitted to the points in the frontier, once and per draw."""
+        the loss law, fitted to the points in the frontier, once and per draw; the loss law
+        only to those in ``loss_mask`` too, when given (a thinned dense grid)."""
         inc = np.asarray(self.in_frontier, dtype=bool) & np.isfinite(self.N)
         if inc.sum() < 2:
             raise ScalingLabError("the frontier needs at least two points")
@@ -68,18 +71,22 @@ class Minima:
         x = lnC - np.log(C_ref)
 
         def line(Y: np.ndarray) -> np.ndarray:
-            l, a = fit_line(x, np.log(Y))
-            return np.column_stack([l, a])
+            c, a = fit_line(x, np.log(Y))
+            return np.column_stack([c, a])
+
+        on = np.ones(int(inc.sum()), dtype=bool) if loss_mask is None else loss_mask[inc]
 
         def loss_law(Y: np.ndarray) -> np.ndarray:
-            return np.column_stack(fit_loss_law(x, Y))
+            return np.column_stack(fit_loss_law(x[on], Y[:, on]))
 
         n = line(self.N[inc][None, :])[0]
+        flops_kp = (conv.k, conv.p) if conv.is_power else None
         d = None if flops_kp is not None else line(self.D[inc][None, :])[0]
         loss = loss_law(self.loss[inc][None, :])[0]
         fr = Frontier(C_ref=C_ref, n=(float(n[0]), float(n[1])),
                       d=None if d is None else (float(d[0]), float(d[1])),
-                      loss=tuple(float(v) for v in loss), flops_kp=flops_kp)  # type: ignore[arg-type]
+                      loss=tuple(float(v) for v in loss), flops_kp=flops_kp,  # type: ignore[arg-type]
+                      per_token=None if conv.is_power else conv.per_token)
         if self.N_draws is not None:
             nd = line(self.N_draws[:, inc])
             keep = np.all(np.isfinite(nd), axis=1)

@@ -33,10 +33,11 @@ import numpy as np
 import pandas as pd
 
 from scalinglab.compute.budgets import DEFAULT_TOL, BudgetsArg
-from scalinglab.compute.frontier import COLUMNS, interval
+from scalinglab.compute.frontier import COLUMNS
 from scalinglab.compute.isoflop import ApproachFit, isoflop
 from scalinglab.compute.runs import FlopsArg, Runs, prepare_runs
 from scalinglab.errors import ScalingLabError
+from scalinglab.fitting.blas import single_threaded
 
 APPROACHES = ("isoflop", "envelope", "parametric")
 
@@ -70,32 +71,25 @@ class ComputePlan:
     # ----------------------------------------------------------------- tables
     @property
     def minima(self) -> pd.DataFrame:
-        if self.fit.minima is None:
-            return pd.DataFrame()
-        label = "budget" if self.approach != "envelope" else "point"
-        return self.fit.minima.table(self.level, label=label)
+        """The frontier's points with intervals at the plan's level. isoflop: one row per
+        budget (C, N_opt, N_lo, N_hi, D_opt, …, loss_min, …, n_runs, N_min, N_max,
+        bracketed, excluded, in_frontier); envelope: one row per bracketed budget of its
+        grid; parametric: the law's minima at the table's budgets."""
+        if self.approach == "parametric":
+            d = self.fit.details
+            t = self.allocate(d["budget_C"])  # type: ignore[arg-type]
+            t = t.rename(columns={"N": "N_opt", "D": "D_opt", "loss": "loss_min"})
+            t.insert(0, "budget", d["budget_names"])
+            return t
+        assert self.fit.minima is not None
+        label = "budget" if self.approach == "isoflop" else "point"
+        table = self.fit.minima.table(self.level, label=label)
+        return table if self.approach == "isoflop" else table[table["in_frontier"]]
 
     @property
     def exponents(self) -> pd.DataFrame:
         """Rows 'N' and 'D': exponent a (N_opt ∝ C^a) and b (D_opt ∝ C^b), lo, hi."""
-        return self._exponents(self.level)
-
-    def _exponents(self, level: float) -> pd.DataFrame:
-        fr = self.fit.frontier
-        a = fr.n[1]
-        a_draws = None if fr.n_draws is None else fr.n_draws[:, 1]
-        if fr.d is None:
-            p = fr.flops_kp[1]  # type: ignore[index]
-            b, b_draws = 1.0 - p * a, None if a_draws is None else 1.0 - p * a_draws
-        else:
-            b = fr.d[1]
-            b_draws = None if fr.d_draws is None else fr.d_draws[:, 1]
-        rows = []
-        for name, point, draws in (("N", a, a_draws), ("D", b, b_draws)):
-            lo, hi = interval(np.array([point]), None if draws is None else draws[:, None],
-                              level)
-            rows.append({"quantity": name, "exponent": point, "lo": lo[0], "hi": hi[0]})
-        return pd.DataFrame(rows).set_index("quantity")
+        return self.fit.frontier.exponents(self.level)
 
     @property
     def curves(self) -> pd.DataFrame:
@@ -119,7 +113,7 @@ class ComputePlan:
 
     @property
     def has_intervals(self) -> bool:
-        return self.fit.frontier.n_draws is not None
+        return self.fit.frontier.has_intervals
 
     # ----------------------------------------------------------------- answers
     def allocate(self, C: object, level: float | None = None) -> pd.DataFrame:
@@ -202,6 +196,12 @@ def _check_level(level: float) -> float:
 
 
 def _plan(runs: Runs, approach: str, level: float, settings: dict[str, Any]) -> ComputePlan:
+    with single_threaded():  # small matrix work: BLAS threads only spin (see fitting.blas)
+        return _plan_threaded(runs, approach, level, settings)
+
+
+def _plan_threaded(runs: Runs, approach: str, level: float, settings: dict[str, Any]
+                   ) -> ComputePlan:
     n_boot = settings["n_boot"] if settings["ci"] == "bootstrap" else None
     if approach == "isoflop":
         fit = isoflop(runs, budgets=settings["budgets"], budget_tol=settings["budget_tol"],

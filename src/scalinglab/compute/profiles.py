@@ -152,7 +152,7 @@ def _gram_moments(data: ProfileData, w: np.ndarray, f1: np.ndarray, f2: np.ndarr
     """Per budget, the weighted Gram matrix of the features (1, f1, f2), (B, K, 3, 3), and
     their moments Fᵀ·w·g with each target g, (B, K, 3, len(targets)); one segment sum."""
     shape = np.broadcast_shapes(w.shape, np.shape(f1), np.shape(f2))
-    P = np.empty((6 + 3 * len(targets),) + shape)
+    P = np.empty((6 + 3 * len(targets), *shape))
     P[0] = w
     np.multiply(w, f1, out=P[1])
     np.multiply(w, f2, out=P[2])
@@ -168,7 +168,7 @@ def _gram_moments(data: ProfileData, w: np.ndarray, f1: np.ndarray, f2: np.ndarr
     s1, sa, sb, saa, sab, sbb = S[:6]
     M = np.stack([np.stack([s1, sa, sb], -1), np.stack([sa, saa, sab], -1),
                   np.stack([sb, sab, sbb], -1)], -2)
-    mom = np.moveaxis(S[6:].reshape((len(targets), 3) + S.shape[1:]), (0, 1), (-1, -2))
+    mom = np.moveaxis(S[6:].reshape((len(targets), 3, *S.shape[1:])), (0, 1), (-1, -2))
     return M, mom
 
 

@@ -1,0 +1,199 @@
+"""Static Altair charts of compute-optimal plans (presentation; the kernel is
+`scalinglab.compute`). ``plan.chart()`` calls `plan_chart`; `compare_chart` sets plans side by
+side (approaches, or the exact profile against the parabola).
+
+Left panel: the isoFLOP view, loss against N, one colour per budget, with each budget's fitted
+profile and its minimum with an interval (approach 1: each model size's loss against C and
+the envelope). Right panel: N_opt and D_opt against C on log-log axes, the budgets' minima,
+the fitted power laws with their bands, dashed where they extrapolate.
+
+>>> import scalinglab as sl
+>>> plan = sl.compute_optimal(sl.datasets.load("chinchilla"), n_boot=100)
+>>> spec = plan.chart().to_dict()
+>>> len(spec["hconcat"])
+2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from scalinglab.compute.plan import ComputePlan
+
+PLAN_COLORS = ("#4c78a8", "#e45756", "#54a24b", "#b279a2", "#f58518", "#9d755d")
+QUANTITY_COLORS = {"N_opt (parameters)": "#4c78a8", "D_opt (tokens)": "#f58518"}
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-safe dicts (NaN → None) for inline data."""
+    clean = frame.astype(object).where(pd.notna(frame), None)
+    return clean.to_dict(orient="records")
+
+
+def _frontier_rows(plan: ComputePlan, C_max: float | None, name: str | None = None
+                   ) -> pd.DataFrame:
+    grid = plan.frontier_grid(C_max=C_max)
+    rows = []
+    for q, col in (("N_opt (parameters)", "N"), ("D_opt (tokens)", "D")):
+        rows.append(pd.DataFrame({"C": grid["C"], "value": grid[col], "lo": grid[f"{col}_lo"],
+                                  "hi": grid[f"{col}_hi"], "quantity": q,
+                                  "extrapolated": grid["extrapolated"], "plan": name}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _minima_rows(plan: ComputePlan, name: str | None = None) -> pd.DataFrame:
+    m = plan.minima
+    if m.empty:
+        return pd.DataFrame(columns=["C", "value", "lo", "hi", "quantity", "in_frontier", "plan"])
+    if plan.approach == "envelope" and len(m) > 40:  # a dense grid: show a thinned set
+        m = m.iloc[np.linspace(0, len(m) - 1, 40).round().astype(int)]
+    frames = []
+    for q, col in (("N_opt (parameters)", "N"), ("D_opt (tokens)", "D")):
+        frames.append(pd.DataFrame({"C": m["C"], "value": m[f"{col}_opt"],
+                                    "lo": m[f"{col}_lo"], "hi": m[f"{col}_hi"], "quantity": q,
+                                    "in_frontier": m.get("in_frontier", True), "plan": name}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _frontier_panel(alt: Any, lines: pd.DataFrame, points: pd.DataFrame, color: Any,
+                    width: int, height: int, title: str) -> Any:
+    base_x = alt.X("C:Q", scale=alt.Scale(type="log"), title="compute C (FLOP)",
+                   axis=alt.Axis(format=".0e", labelOverlap=True))
+    y = alt.Y("value:Q", scale=alt.Scale(type="log"), title="N_opt, D_opt",
+              axis=alt.Axis(format=".0e", labelOverlap=True))
+    band = alt.Chart(alt.Data(values=_records(lines))).mark_area(opacity=0.18).encode(
+        x=base_x, y=alt.Y("lo:Q", scale=alt.Scale(type="log")), y2="hi:Q", color=color,
+        detail="quantity:N")
+    line = alt.Chart(alt.Data(values=_records(lines))).mark_line().encode(
+        x=base_x, y=y, color=color, detail="quantity:N",
+        strokeDash=alt.StrokeDash("extrapolated:N", legend=None,
+                                  scale=alt.Scale(domain=[False, True], range=[[1, 0], [5, 4]])))
+    pts = alt.Chart(alt.Data(values=_records(points)))
+    dots = pts.mark_point(filled=True, size=40).encode(
+        x=base_x, y=y, color=color, detail="quantity:N",
+        opacity=alt.condition("datum.in_frontier", alt.value(1.0), alt.value(0.3)),
+        tooltip=[alt.Tooltip("C:Q", format=".3g"), alt.Tooltip("value:Q", format=".3g"),
+                 alt.Tooltip("lo:Q", format=".3g"), alt.Tooltip("hi:Q", format=".3g"),
+                 "quantity:N"])
+    bars = pts.mark_rule().encode(x=base_x, y=alt.Y("lo:Q", scale=alt.Scale(type="log")),
+                                  y2="hi:Q", color=color, detail="quantity:N")
+    return alt.layer(band, line, bars, dots).properties(width=width, height=height,
+                                                         title=title)
+
+
+def _profile_panel(alt: Any, plan: ComputePlan, width: int, height: int, y_title: str,
+                   runs: pd.DataFrame, curves: pd.DataFrame, minima: pd.DataFrame,
+                   color_field: str, color_scale: Any, title: str) -> Any:
+    pts = pd.concat([runs[["N", "loss"]], curves[["N", "loss"]]], ignore_index=True)
+    nd = [float(pts["N"].min()) / 1.3, float(pts["N"].max()) * 1.3]
+    lo, hi = float(pts["loss"].min()), float(pts["loss"].max())
+    ld = [lo - 0.04 * (hi - lo), hi + 0.04 * (hi - lo)]
+    xs = alt.Scale(type="log", domain=nd)
+    ys = alt.Scale(domain=ld, zero=False)
+    x = alt.X("N:Q", scale=xs, title="parameters N", axis=alt.Axis(format=".0e", labelOverlap=True))
+    y = alt.Y("loss:Q", scale=ys, title=y_title)
+    color = alt.Color(f"{color_field}:N", scale=color_scale, sort=None,
+                      title=color_field)
+    layers = []
+    if not runs.empty:
+        layers.append(alt.Chart(alt.Data(values=_records(runs))).mark_point(
+            size=22, opacity=0.7).encode(x=x, y=y, color=color))
+    if not curves.empty:
+        layers.append(alt.Chart(alt.Data(values=_records(curves))).mark_line().encode(
+            x=x, y=y, color=color, detail="series:N"))
+    if not minima.empty:
+        m = alt.Chart(alt.Data(values=_records(minima)))
+        layers.append(m.mark_rule(strokeWidth=2.5).encode(
+            x=alt.X("N_lo:Q", scale=xs), x2="N_hi:Q", y=alt.Y("loss_min:Q", scale=ys),
+            color=color))
+        layers.append(m.mark_point(shape="diamond", filled=True, size=90,
+                                   stroke="black", strokeWidth=0.6).encode(
+            x=alt.X("N_opt:Q", scale=xs), y=alt.Y("loss_min:Q", scale=ys), color=color,
+            tooltip=["budget:N", alt.Tooltip("N_opt:Q", format=".3g"),
+                     alt.Tooltip("N_lo:Q", format=".3g"), alt.Tooltip("N_hi:Q", format=".3g"),
+                     alt.Tooltip("loss_min:Q", format=".4g")]))
+    return alt.layer(*layers).properties(width=width, height=height, title=title)
+
+
+def _isoflop_view(alt: Any, plan: ComputePlan, width: int, height: int) -> Any:
+    y_title = plan.settings["y"]
+    if plan.approach == "envelope":
+        c = plan.curves
+        x = alt.X("C:Q", scale=alt.Scale(type="log"), title="compute C (FLOP)",
+                  axis=alt.Axis(format=".0e", labelOverlap=True))
+        y = alt.Y("loss:Q", scale=alt.Scale(zero=False), title=y_title)
+        sizes = alt.Chart(alt.Data(values=_records(c[c["kind"] == "size"]))).mark_line(
+            color="#9a9a9a", opacity=0.6,
+            point=alt.OverlayMarkDef(color="#9a9a9a", size=14)).encode(
+            x=x, y=y, detail="series:N")
+        env = alt.Chart(alt.Data(values=_records(c[c["kind"] == "envelope"]))).mark_line(
+            color="#e45756", strokeWidth=2.5).encode(x=x, y=y)
+        return alt.layer(sizes, env).properties(
+            width=width, height=height, title="each model size's loss against C; envelope")
+    budgets = list(dict.fromkeys(plan.curves["budget"])) if not plan.curves.empty else []
+    scale = alt.Scale(domain=budgets, scheme="viridis")
+    runs = plan.runs
+    runs = runs[runs["budget"].notna()] if "budget" in runs else runs.iloc[:0]
+    curves = plan.curves.assign(series=plan.curves["budget"]) if budgets else plan.curves
+    minima = plan.minima
+    title = ("isoFLOP profiles (" + plan.settings["profile"] + ") and their minima"
+             if plan.approach == "isoflop" else "the fitted law's isoFLOP slices")
+    return _profile_panel(alt, plan, width, height, y_title, runs, curves, minima, "budget",
+                          scale, title)
+
+
+def plan_chart(plan: ComputePlan, C_max: float | None = None, width: int = 380,
+               height: int = 300) -> Any:
+    """The two panels of one plan (see the module docstring); ``C_max``: how far to draw the
+    frontier (default 1000× the largest budget)."""
+    import altair as alt
+
+    color = alt.Color("quantity:N", title=None,
+                      scale=alt.Scale(domain=list(QUANTITY_COLORS),
+                                      range=list(QUANTITY_COLORS.values())))
+    right = _frontier_panel(alt, _frontier_rows(plan, C_max), _minima_rows(plan), color,
+                            width, height, f"compute-optimal frontier ({plan.approach})")
+    return alt.hconcat(_isoflop_view(alt, plan, width, height), right).resolve_scale(
+        color="independent")
+
+
+def compare_chart(plans: Mapping[str, ComputePlan], C_max: float | None = None,
+                  width: int = 380, height: int = 300) -> Any:
+    """Plans side by side: their profiles over the same runs (left; plans with isoFLOP
+    profiles), and their N_opt frontiers with bands (right), one colour per plan."""
+    import altair as alt
+
+    names = list(plans)
+    scale = alt.Scale(domain=names, range=list(PLAN_COLORS[: len(names)]))
+    lines, points, curves, minima = [], [], [], []
+    for name, plan in plans.items():
+        fr = _frontier_rows(plan, C_max, name)
+        lines.append(fr[fr["quantity"] == "N_opt (parameters)"])
+        mr = _minima_rows(plan, name)
+        points.append(mr[mr["quantity"] == "N_opt (parameters)"])
+        if plan.approach != "envelope" and not plan.curves.empty:
+            curves.append(plan.curves.assign(plan=name, series=name + " " +
+                                             plan.curves["budget"].astype(str)))
+            minima.append(plan.minima.assign(plan=name))
+    color = alt.Color("plan:N", scale=scale, title=None)
+    right = _frontier_panel(alt, pd.concat(lines, ignore_index=True),
+                            pd.concat(points, ignore_index=True), color, width, height,
+                            "N_opt against compute")
+    if not curves:
+        return right
+    first = next(iter(plans.values()))
+    runs = first.runs
+    runs = runs[runs["budget"].notna()].assign(plan=None) if "budget" in runs else runs.iloc[:0]
+    left = _profile_panel(alt, first, width, height, first.settings["y"],
+                          runs.assign(plan="runs"),
+                          pd.concat(curves, ignore_index=True),
+                          pd.concat(minima, ignore_index=True), "plan",
+                          alt.Scale(domain=[*names, "runs"],
+                                    range=[*PLAN_COLORS[: len(names)], "#9a9a9a"]),
+                          "profiles and minima")
+    return alt.hconcat(left, right)

@@ -136,9 +136,14 @@ def test_bundled_table_budgets_by_clustering_and_by_the_papers_values():
     m = paper.minima
     assert m["budget"].tolist() == ["6e+18", "1e+19", "3e+19", "6e+19", "1e+20", "3e+20",
                                     "6e+20", "1e+21", "3e+21"]
-    assert m["n_runs"].min() >= 8 and m["bracketed"].all()
+    assert m["n_runs"].min() >= 8
+    # the digitised 3e21 budget's runs barely rise on the small-model side (0.5 residual SD)
+    assert m["bracketed"].tolist() == [True] * 8 + [False]
+    assert any(n.startswith("budget 3e+21") and "unbracketed" in n for n in paper.notes)
     a = paper.exponents.loc["N", "exponent"]
     assert 0.45 < a < 0.55  # Hoffmann et al. Table 2: 0.49 (approach 2)
+    every = sl.compute_optimal(df, ci=None, budgets=PAPER_BUDGETS, include_unbracketed=True)
+    assert every.minima["in_frontier"].all()
 
 
 def test_budget_column_groups_runs():

@@ -185,7 +185,7 @@ def group_budgets(C: np.ndarray, N: np.ndarray, budgets: BudgetsArg = None,
 def _check(b: Budgets, explicit: bool) -> Budgets:
     small = [(name, n) for name, n in zip(b.names, b.n_runs, strict=True) if n < 3]
     if small:
-        listed = ", ".join(f"{name} ({n} run{'s' * (n != 1)})" for name, n in small)
+        listed = ", ".join(f"{name} ({n} run{'' if n == 1 else 's'})" for name, n in small)
         raise ScalingLabError(
             f"budget(s) {listed} have fewer than 3 runs: an isoFLOP profile needs at least 3 "
             "model sizes to show a minimum. Add runs there or leave those budgets out"

@@ -29,12 +29,14 @@ from scalinglab.compute.profiles import (
     ProfileData,
     ProfileFit,
     fit_profiles,
+    leverages,
     profile_curve,
 )
-from scalinglab.compute.runs import Runs
+from scalinglab.compute.runs import FlopConvention, Runs
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.uncertainty import BOOT_SE_TOL
 
+BRACKET_RISE = 2.0  # residual SDs the profile must rise from its minimum to each end
 MAX_FAILED_SHARE = 0.1  # more bootstrap resamples than this failing is reported as a warning
 
 
@@ -56,6 +58,36 @@ def small_sample_inflation(n_runs: np.ndarray) -> np.ndarray:
     """√(n_b/(n_b − 3)) per budget: a bootstrap of n_b runs under-spreads the minimum of a
     3-coefficient profile by about this factor (at n_b = 3, where no residual is left, 1.73)."""
     return np.sqrt(n_runs / np.maximum(n_runs - 3, 1))
+
+
+RESAMPLE = "residuals"
+
+
+def fitted_losses(fit: ProfileFit, data: ProfileData) -> np.ndarray:
+    """The point fit's profile at every run (in `ProfileData` order)."""
+    out = np.empty(data.m)
+    ends = np.append(data.starts[1:], data.m)
+    for k, (s, e) in enumerate(zip(data.starts, ends, strict=True)):
+        out[s:e] = profile_curve(fit, data, k, np.exp(data.lnN[s:e]), np.exp(data.lnD[s:e]))
+    return out
+
+
+def resampled_losses(fit: ProfileFit, data: ProfileData, n_boot: int, seed: int
+                     ) -> np.ndarray:
+    """(n_boot, m) losses: each run's fitted loss times (1 + a relative residual drawn from
+    its own budget's). Residuals are leverage-adjusted, e/√(1 − h), and centred (Davison &
+    Hinkley 1997, §6.2.3): a least-squares fit pulls each residual towards zero by its
+    leverage h, most at the ends of a budget's sizes."""
+    rng = np.random.default_rng(seed)
+    yhat = fitted_losses(fit, data)
+    h = np.minimum(leverages(fit, data), 0.99)
+    rel = (data.y / yhat - 1.0) / np.sqrt(1.0 - h)
+    Y = np.empty((n_boot, data.m))
+    ends = np.append(data.starts[1:], data.m)
+    for s, e in zip(data.starts, ends, strict=True):
+        r = rel[s:e] - rel[s:e].mean()
+        Y[:, s:e] = yhat[s:e] * (1.0 + r[rng.integers(0, e - s, size=(n_boot, e - s))])
+    return Y
 
 
 def stratified_counts(starts: np.ndarray, m: int, n_boot: int, seed: int) -> np.ndarray:
@@ -95,15 +127,26 @@ def resolve_exclude(exclude: Sequence[object] | None, budgets: Budgets) -> np.nd
     return out
 
 
-def _bracketed(fit: ProfileFit, data: ProfileData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(has a minimum, minimum inside the budget's sampled N, sampled N range (K, 2))."""
+def _bracketed(fit: ProfileFit, data: ProfileData, conv: FlopConvention
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(has a minimum, bracketed, sampled N range (K, 2)). A budget's minimum is bracketed
+    when it lies inside the budget's runs and the fitted profile rises from it by at least
+    `BRACKET_RISE` residual standard deviations towards both the smallest and the largest
+    model: the runs on each side show the loss going up, not only the fit."""
     lnN = data.lnN
     lo = np.minimum.reduceat(lnN, data.starts)
     hi = np.maximum.reduceat(lnN, data.starts)
     has = fit.valid[0]
+    dof = max(data.m - 3 * data.K - (2 if fit.profile == "exact" else 0), 1)
+    s = math.sqrt(float(fit.sse[0]) / dof)  # relative residual scale
+    rise = np.zeros((data.K, 2))
+    for k in range(data.K):
+        N = np.exp([lo[k], hi[k]])
+        ends = profile_curve(fit, data, k, N, conv.tokens(N, np.full(2, data.C_b[k])))
+        rise[k] = (ends - fit.loss_min[0, k]) / fit.loss_min[0, k]
     with np.errstate(invalid="ignore"):
         x = np.log(fit.N_opt[0])
-        inside = has & (x > lo) & (x < hi)
+        inside = has & (x > lo) & (x < hi) & np.all(rise >= BRACKET_RISE * s, axis=1)
     return has, inside, np.exp(np.column_stack([lo, hi]))
 
 
@@ -126,14 +169,15 @@ def isoflop(runs: Runs, *, budgets: BudgetsArg = None, budget_tol: float = 0.03,
     if not fit.converged[0]:
         warnings.append("the exact profiles' shared exponents did not meet their convergence "
                         "test: the minima may be off; check the budgets' runs")
-    has, inside, sampled = _bracketed(fit, data)
+    has, inside, sampled = _bracketed(fit, data, conv)
     excluded = resolve_exclude(exclude, b)
     usable = has if include_unbracketed else inside
     in_frontier = usable & ~excluded
     for k in np.flatnonzero(~inside):
         what = ("has no minimum (its loss falls or rises across all its runs)" if not has[k]
-                else f"has its minimum at N = {fit.N_opt[0, k]:.3g}, outside its runs' "
-                f"[{sampled[k, 0]:.3g}, {sampled[k, 1]:.3g}]")
+                else f"has its fitted minimum at N = {fit.N_opt[0, k]:.3g}, but its runs in "
+                f"[{sampled[k, 0]:.3g}, {sampled[k, 1]:.3g}] do not rise clearly (by "
+                f"{BRACKET_RISE:g} residual SDs) on both sides of it")
         left = "" if in_frontier[k] else "; left out of the frontier"
         notes.append(f"budget {b.names[k]} {what} (unbracketed){left}")
     if in_frontier.sum() < 2:
@@ -157,22 +201,23 @@ def isoflop(runs: Runs, *, budgets: BudgetsArg = None, budget_tol: float = 0.03,
         if n_boot < 50:
             raise ScalingLabError(f"n_boot={n_boot} is too few for percentile intervals: "
                                   "use >= 50, or None for no intervals")
-        W = stratified_counts(data.starts, data.m, n_boot, seed)
         dof = max(data.m - 3 * data.K - (2 if profile == "exact" else 0), 1)
         atol = BOOT_SE_TOL**2 * float(fit.sse[0]) / dof
-        boot = fit_profiles(data, profile, W=W, theta0=fit.theta[0],
-                            per_token=per_token, power=power, atol=atol)
+        if RESAMPLE == "cases":
+            W = stratified_counts(data.starts, data.m, n_boot, seed)
+            boot = fit_profiles(data, profile, W=W, theta0=fit.theta[0],
+                                per_token=per_token, power=power, atol=atol)
+        else:
+            Y = resampled_losses(fit, data, n_boot, seed)
+            boot = fit_profiles(data, profile, W=np.ones((1, data.m)), theta0=fit.theta[0],
+                                per_token=per_token, power=power, atol=atol, Y=Y)
         ok = boot.converged
         failed = int((~ok).sum())
         if failed:
             msg = (f"{failed} of {n_boot} bootstrap resamples did not converge and were left "
                    "out of the intervals")
             (warnings if failed > MAX_FAILED_SHARE * n_boot else notes).append(msg)
-        lnN0, L0 = np.log(fit.N_opt[0]), fit.loss_min[0]
-        infl = small_sample_inflation(b.n_runs)
-        with np.errstate(invalid="ignore"):
-            N_draws = np.exp(lnN0 + infl * (np.log(boot.N_opt[ok]) - lnN0))
-            loss_draws = L0 + infl * (boot.loss_min[ok] - L0)
+        N_draws, loss_draws = boot.N_opt[ok], boot.loss_min[ok]
         lost = ~np.isfinite(N_draws[:, in_frontier])
         if lost.any():
             notes.append(
@@ -188,7 +233,8 @@ def isoflop(runs: Runs, *, budgets: BudgetsArg = None, budget_tol: float = 0.03,
         extra={"n_runs": b.n_runs, "N_min": sampled[:, 0], "N_max": sampled[:, 1],
                "bracketed": inside, "excluded": excluded},
     )
-    frontier = minima.frontier(conv)
+    frontier = minima.frontier(conv, scatter_seed=seed + 1)
+    notes += minima.notes
     if not np.isfinite(frontier.loss[0]):
         notes.append("the loss along the frontier needs three budgets: no loss prediction")
     curves = _profile_curves(fit, data, b, runs)

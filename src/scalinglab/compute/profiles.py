@@ -49,6 +49,7 @@ from scalinglab.errors import ScalingLabError
 
 PROFILES = ("exact", "parabola")
 MAX_ITER = 60
+STALL_ITERS = 10
 NEWTON_AFTER = 8  # iterations of Gauss–Newton before a straggler switches to Newton
 DECREMENT_TOL = 1e-10  # stop when the predicted reduction is below this share of the objective
 LOG_EXP_BOUNDS = (math.log(0.01), math.log(5.0))  # exponents α, β searched within [0.01, 5]
@@ -178,15 +179,17 @@ def _features(data: ProfileData, theta: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def _vp(data: ProfileData, w: np.ndarray, theta: np.ndarray, ok: np.ndarray,
-        jac: bool = False):
+        jac: bool = False, y: np.ndarray | None = None):
     """Variable projection at exponents ``theta``: coefficients, residuals, objective and,
-    with ``jac``, the Gauss–Newton system (Kaufman's approximation) in (log α, log β)."""
+    with ``jac``, the Gauss–Newton system (Kaufman's approximation) in (log α, log β).
+    ``y``: losses per weighting (B, m), default the runs' own."""
+    y = data.y if y is None else y
     u, v = _features(data, theta)
     wr = np.where(ok[:, data.budget], w, 0.0)  # budgets without 3 sizes drop out
-    M, mom = _gram_moments(data, wr, u, v, data.y)
+    M, mom = _gram_moments(data, wr, u, v, y)
     c = _solve3(M, mom)[..., 0]  # (B, K, 3)
     c0, c1, c2 = (np.take(c[..., i], data.budget, axis=1) for i in range(3))  # (B, m)
-    r = data.y - (c0 + c1 * u + c2 * v)
+    r = y - (c0 + c1 * u + c2 * v)
     sse = np.sum(wr * r * r, axis=1)
     if not jac:
         return c, sse
@@ -203,7 +206,7 @@ def _vp(data: ProfileData, w: np.ndarray, theta: np.ndarray, ok: np.ndarray,
 
 
 def solve_exact(data: ProfileData, W: np.ndarray, theta0: np.ndarray,
-                ok: np.ndarray | None = None, atol: float = 0.0
+                ok: np.ndarray | None = None, atol: float = 0.0, Y: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fit the shared exponents for each of B weightings, warm-started at ``theta0`` ((2,) or
     (B, 2): log α, log β); returns (theta, coef, sse, converged).
@@ -212,8 +215,10 @@ def solve_exact(data: ProfileData, W: np.ndarray, theta0: np.ndarray,
     reduction, over the exponents not held at a bound) is below ``DECREMENT_TOL`` × its
     objective, or below ``atol``: bootstrap resamples pass (0.02 standard errors)² × the
     residual variance, the project's `BOOT_SE_TOL`, since a resample need not be solved more
-    finely than a small share of its own spread. Problems still short of it after
-    ``MAX_ITER`` iterations come back with ``converged`` False."""
+    finely than a small share of its own spread. A problem whose last `STALL_ITERS`
+    iterations together lowered the objective by less than that has converged too (relative
+    reduction over iterations: the flat valleys along an exponent's bound). Problems still
+    short of both after ``MAX_ITER`` iterations come back with ``converged`` False."""
     B = W.shape[0]
     w = W * data.omega
     ok = data.usable(W) if ok is None else ok
@@ -222,15 +227,25 @@ def solve_exact(data: ProfileData, W: np.ndarray, theta0: np.ndarray,
     floor = 1e-24 * np.sum(w * data.y**2, axis=1)
     done = np.zeros(B, dtype=bool)
     lo, hi = LOG_EXP_BOUNDS
+    Y = np.broadcast_to(data.y if Y is None else Y, (B, data.m))
     # each problem's state at its current point: coefficients, objective, Gauss–Newton system
-    c, sse, H, g = _vp(data, w, theta, ok, jac=True)
+    c, sse, H, g = _vp(data, w, theta, ok, jac=True, y=Y)
+    history = np.full((STALL_ITERS, B), np.inf)  # objective over the last iterations
     for it in range(MAX_ITER):
         act = np.flatnonzero(~done)
         if act.size == 0:
             break
+        # stalled: the last STALL_ITERS iterations together lowered it by less than the
+        # tolerance (flat valleys near an exponent's bound, where steps shrink to nothing)
+        stalled = history[it % STALL_ITERS, act] - sse[act] <= DECREMENT_TOL * sse[act] + atol
+        history[it % STALL_ITERS, act] = sse[act]
+        done[act[stalled]] = True
+        act = act[~stalled]
+        if act.size == 0:
+            break
         th, s0, Ha, ga = theta[act], sse[act], H[act], g[act]
         if it >= NEWTON_AFTER:
-            Ha = _newton_hessian(data, w[act], th, ok[act], Ha)
+            Ha = _newton_hessian(data, w[act], th, ok[act], Ha, Y[act])
         free_step = _solve2(Ha, ga)
         # an exponent held at a bound by its own descent direction stays there (projection)
         held = ((th <= lo) & (free_step < 0)) | ((th >= hi) & (free_step > 0))
@@ -243,7 +258,8 @@ def solve_exact(data: ProfileData, W: np.ndarray, theta0: np.ndarray,
         scale = np.maximum(1.0, np.max(np.abs(step), axis=1) / 0.5)  # trust region: 0.5 in log
         trial = np.clip(th + step / scale[:, None], lo, hi)
         run = ~converged
-        c_t, s_t, H_t, g_t = _vp(data, w[act[run]], trial[run], ok[act[run]], jac=True)
+        c_t, s_t, H_t, g_t = _vp(data, w[act[run]], trial[run], ok[act[run]], jac=True,
+                                 y=Y[act[run]])
         better = s_t < s0[run]
         idx = act[run][better]
         theta[idx], c[idx], sse[idx] = trial[run][better], c_t[better], s_t[better]
@@ -264,7 +280,7 @@ def _solve2(H: np.ndarray, g: np.ndarray) -> np.ndarray:
 
 
 def _newton_hessian(data: ProfileData, w: np.ndarray, theta: np.ndarray, ok: np.ndarray,
-                    H_gn: np.ndarray) -> np.ndarray:
+                    H_gn: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Half the exact Hessian of the projected objective, by central differences of its exact
     gradient, where it is positive definite (else the Gauss–Newton one). Gauss–Newton with
     Kaufman's Jacobian crawls along the curved, flat valleys this objective can have; the
@@ -274,8 +290,8 @@ def _newton_hessian(data: ProfileData, w: np.ndarray, theta: np.ndarray, ok: np.
     for k in range(2):
         e = np.zeros(2)
         e[k] = h
-        gp = _vp(data, w, theta + e, ok, jac=True)[3]
-        gm = _vp(data, w, theta - e, ok, jac=True)[3]
+        gp = _vp(data, w, theta + e, ok, jac=True, y=y)[3]
+        gm = _vp(data, w, theta - e, ok, jac=True, y=y)[3]
         cols.append(-(gp - gm) / (2 * h))
     Hn = np.stack(cols, axis=-1)
     Hn = 0.5 * (Hn + np.swapaxes(Hn, 1, 2))
@@ -360,22 +376,24 @@ def _bisect_min(data, al, be, A, Bc, lnC, per_token) -> np.ndarray:
     return np.where((t > -11.9) & (t < 11.9), t, np.nan)
 
 
-def _fit_parabola(data: ProfileData, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fit_parabola(data: ProfileData, W: np.ndarray, Y: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Weighted parabola in centred log N per budget: (coef (B, K, 3), sse (B,))."""
+    y = data.y if Y is None else Y
     w = W * data.omega
     t = data.tN
-    M, mom = _gram_moments(data, w, t, t * t, data.y)
+    M, mom = _gram_moments(data, w, t, t * t, y)
     c = _solve3(M, mom)[..., 0]
     cb = c[:, data.budget, :]
-    r = data.y - (cb[..., 0] + cb[..., 1] * t + cb[..., 2] * t * t)
+    r = y - (cb[..., 0] + cb[..., 1] * t + cb[..., 2] * t * t)
     return c, np.sum(w * r * r, axis=1)
 
 
 def fit_profiles(data: ProfileData, profile: str = "exact", W: np.ndarray | None = None,
                  theta0: np.ndarray | None = None,
                  per_token: Callable[[np.ndarray], np.ndarray] | None = None,
-                 power: tuple[float, float] | None = (6.0, 1.0), atol: float = 0.0
-                 ) -> ProfileFit:
+                 power: tuple[float, float] | None = (6.0, 1.0), atol: float = 0.0,
+                 Y: np.ndarray | None = None) -> ProfileFit:
     """Fit every budget's profile under each weighting in ``W`` (default: one, all ones).
 
     ``theta0``: starting exponents (log α, log β) for the exact profile's resamples (``atol``:
@@ -386,10 +404,12 @@ def fit_profiles(data: ProfileData, profile: str = "exact", W: np.ndarray | None
     if profile not in PROFILES:
         raise ScalingLabError(f"profile must be one of {list(PROFILES)}, not {profile!r}")
     W = np.ones((1, data.m)) if W is None else W
+    if Y is not None:
+        W = np.broadcast_to(W, Y.shape)
     ok = data.usable(W)
     B = W.shape[0]
     if profile == "parabola":
-        c, sse = _fit_parabola(data, W)
+        c, sse = _fit_parabola(data, W, Y)
         c2 = c[..., 2]
         with np.errstate(all="ignore"):
             t = -c[..., 1] / (2 * c2)
@@ -406,10 +426,24 @@ def fit_profiles(data: ProfileData, profile: str = "exact", W: np.ndarray | None
         c, sse = _vp(data, W * data.omega, theta, ok)
         conv = np.array([success])
     else:
-        theta, c, sse, conv = solve_exact(data, W, theta0, ok, atol=atol)
+        theta, c, sse, conv = solve_exact(data, W, theta0, ok, atol=atol, Y=Y)
     lnN, loss, has = _profile_min_exact(data, theta, c, per_token, power)
     has &= ok
     return ProfileFit("exact", c, theta, np.exp(lnN), loss, has, conv, sse)
+
+
+def leverages(fit: ProfileFit, data: ProfileData) -> np.ndarray:
+    """(m,) diagonal of each budget's hat matrix at the point fit (its 3 linear features,
+    weighted), for leverage-adjusted residuals."""
+    w = data.omega[None, :]
+    if fit.profile == "parabola":
+        f1, f2 = data.tN[None, :], data.tN[None, :] ** 2
+    else:
+        f1, f2 = _features(data, fit.theta[:1])
+    M, _ = _gram_moments(data, w, f1, f2)
+    F = np.stack(np.broadcast_arrays(np.ones_like(f1), f1, f2), axis=-1)[0]  # (m, 3)
+    Minv_F = _solve3(M[0][data.budget], F[:, :, None])[..., 0]  # (m, 3)
+    return data.omega * np.einsum("mi,mi->m", F, Minv_F)
 
 
 def profile_curve(fit: ProfileFit, data: ProfileData, k: int, N: np.ndarray,

@@ -15,8 +15,9 @@ and `with_level` answer at any level without refitting.
 >>> import scalinglab as sl
 >>> df = sl.datasets.load("chinchilla")
 >>> plan = sl.compute_optimal(df, N="N", D="D", y="loss", n_boot=200)
->>> float(plan.exponents.loc["N", "exponent"].round(2))
-0.5
+>>> a = plan.exponents.loc["N", "exponent"]  # N_opt ∝ C^a
+>>> bool(0.45 < a < 0.6)
+True
 >>> row = plan.allocate([1e24]).iloc[0]
 >>> bool(row.N_lo < row.N < row.N_hi)
 True

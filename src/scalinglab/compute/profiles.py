@@ -13,9 +13,9 @@ Each budget's runs trace the loss along one compute C_b. Two profiles locate its
   vertex is biased when the profile is skewed (α ≠ β) and sampled wide; kept to reproduce
   papers and to show that bias.
 
-Residuals are relative (weights 1/L², close to log-space residuals) in both. Every function
-takes per-run counts ``W`` of shape (B, m): B bootstrap resamples (or B starts, all ones)
-solved together. `solve_exact` is a small Levenberg–Marquardt in (log α, log β) on the
+Residuals are relative (weights 1/L², close to log-space residuals) in both. The fits take B
+problems at once: per-run weights ``W`` and losses ``Y`` of shape (B, m), such as B bootstrap
+resamples of the losses, solved together. `solve_exact` is a small Levenberg–Marquardt in (log α, log β) on the
 variable-projection objective, with Kaufman's Jacobian; it is written here because scipy has
 no batched solver and a loop of 1,000 `scipy.optimize.least_squares` calls costs ~1000× the
 work. Each problem stops on its Newton decrement (the predicted reduction of the objective);

@@ -165,17 +165,19 @@ def parametric(runs: Runs, law: Any = "chinchilla", n_boot: int | None = 1000, s
     if not alloc.closed_form:
         notes.append("the law is minimised numerically along the FLOP convention")
     # The law's minima at the table's budgets (when it has them), for the isoFLOP view.
+    labels = np.full(runs.n, None, dtype=object)
     try:
         b = group_budgets(runs.C, runs.N, budgets, frame=runs.frame, tol=budget_tol,
                           min_runs=min_runs)
         names, C_pts = b.names, b.C
+        labels = np.array([*names, None], dtype=object)[b.labels]
     except ScalingLabError:
         C_pts = np.geomspace(runs.C.min(), runs.C.max(), 9)
         names = [f"{c:.2g}" for c in C_pts]
     N_pts, _ = alloc._alloc(res.params, C_pts)
     curves = _slices(res, runs.convention, names, C_pts, N_pts)
     table = pd.DataFrame({"N": runs.N, "D": runs.D, "C": runs.C, "loss": runs.loss,
-                          "in_frontier": True})
+                          "budget": labels, "in_frontier": True})
     details = {"params": dict(res.params), "fit": res, "n_boot": n_boot,
                "budget_names": names, "budget_C": C_pts}
     return ApproachFit("parametric", alloc, None, curves, table, notes,  # type: ignore[arg-type]

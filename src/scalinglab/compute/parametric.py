@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from scalinglab.compute.budgets import BudgetsArg, group_budgets
-from scalinglab.compute.frontier import COLUMNS, exponent_table
+from scalinglab.compute.frontier import COLUMNS, exponent_table, golden_min
 from scalinglab.compute.isoflop import ApproachFit
 from scalinglab.compute.runs import FlopConvention, Runs
 from scalinglab.errors import ScalingLabError
@@ -57,21 +57,8 @@ def numeric_allocation(law: Law, params: dict[str, float], C: np.ndarray,
             v = law.fn(np.vstack([N, conv.tokens(N, C)]), theta)
         return np.where(np.isfinite(v), v, np.inf)
 
-    r = (math.sqrt(5) - 1) / 2
-    a, b = hi - r * (hi - lo), lo + r * (hi - lo)
-    fa, fb = f(a), f(b)
-    lo0, hi0 = lo.copy(), hi.copy()
-    for _ in range(GOLDEN_STEPS):
-        left = fa < fb
-        hi = np.where(left, b, hi)
-        lo = np.where(left, lo, a)
-        b_new = np.where(left, a, lo + r * (hi - lo))
-        a_new = np.where(left, hi - r * (hi - lo), b)
-        f_new = f(np.where(left, a_new, b_new))
-        fa, fb = np.where(left, f_new, fb), np.where(left, fa, f_new)
-        a, b = a_new, b_new
-    x = 0.5 * (lo + hi)
-    edge = (x - lo0 < 1e-3) | (hi0 - x < 1e-3)
+    x = golden_min(f, lo, hi, GOLDEN_STEPS)
+    edge = (x - lo < 1e-3) | (hi - x < 1e-3)
     N = np.where(edge, np.nan, np.exp(x))
     return N, conv.tokens(N, C)
 

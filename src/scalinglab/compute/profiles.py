@@ -378,7 +378,9 @@ def _bisect_min(data, al, be, A, Bc, lnC, per_token) -> np.ndarray:
 
 def _fit_parabola(data: ProfileData, W: np.ndarray, Y: np.ndarray | None = None
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted parabola in centred log N per budget: (coef (B, K, 3), sse (B,))."""
+    """Weighted parabola in centred log N per budget: (coef (B, K, 3), sse (B,)). The same
+    least squares as `numpy.polynomial.polynomial.polyfit` per budget, solved for all B × K
+    fits at once through their 3×3 normal equations (centred, so they stay well conditioned)."""
     y = data.y if Y is None else Y
     w = W * data.omega
     t = data.tN

@@ -191,3 +191,16 @@ def test_flop_convention_changes_allocation_consistently():
     t = att.allocate([1e24]).iloc[0]
     assert with_attention(t.N, t.D) == pytest.approx(1e24, rel=1e-9)
     assert t.N < base.allocate([1e24]).iloc[0].N  # attention FLOPs make large models dearer
+
+
+def test_the_kernel_plans_without_altair_or_widgets():
+    import subprocess
+    import sys
+
+    prog = ("import sys, scalinglab as sl; "
+            "sl.compute_optimal(sl.datasets.load('chinchilla'), approach='envelope', ci=None); "
+            "print(sorted(m for m in ('altair', 'anywidget', 'sklearn', 'traitlets') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.strip()
+    assert out == "[]"

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-GAMMA_GRID = np.geomspace(1e-3, 2.0, 240)
+GAMMA_GRID = np.geomspace(1e-3, 2.0, 120)  # brackets for the golden-section search of γ
 GOLDEN_STEPS = 40  # brackets shrink 0.618^40 ≈ 4e-9 of a grid step: γ to ~1e-10
 COLUMNS = ["C", "N", "N_lo", "N_hi", "D", "D_lo", "D_hi", "loss", "loss_lo", "loss_hi",
            "tokens_per_param"]

@@ -198,8 +198,8 @@ def isoflop(runs: Runs, *, budgets: BudgetsArg = None, budget_tol: float = 0.03,
         lost = ~np.isfinite(N_draws[:, in_frontier])
         if lost.any():
             notes.append(
-                f"{lost.mean():.1%} of the resampled budgets had no minimum and were left out "
-                "of their resample's frontier"
+                f"{int(lost.sum())} of {lost.size} resampled budgets had no minimum and were "
+                "left out of their resample's frontier"
             )
         details.update(n_failed=failed)
     D_opt = conv.tokens(fit.N_opt[0], b.C)

@@ -28,8 +28,9 @@ def test_notebook_executes_on_a_fresh_kernel(tmp_path):
     NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=False,
                    resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    charts = [o for o in outputs if any(m.startswith("application/vnd.vegalite")
-                                        for m in o.get("data", {}))]
+    charts = [o for o in outputs  # Altair's renderer: a vega-lite mime bundle, or its HTML
+              if any(m.startswith("application/vnd.vegalite") for m in o.get("data", {}))
+              or "vega-embed" in o.get("data", {}).get("text/html", "")]
     assert len(charts) >= 6  # one per approach, the comparisons, the conventions
     text = "".join(o.get("text", "") for o in outputs)
     assert "notebook ran in" in text

@@ -29,15 +29,25 @@ PLAN_COLORS = ("#4c78a8", "#e45756", "#54a24b", "#b279a2", "#f58518", "#9d755d")
 QUANTITY_COLORS = {"N_opt (parameters)": "#4c78a8", "D_opt (tokens)": "#f58518"}
 
 
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-safe dicts (NaN → None) for inline data."""
-    clean = frame.astype(object).where(pd.notna(frame), None)
-    return clean.to_dict(orient="records")
+def _records(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """The columns a layer draws, numbers to 5 significant digits (a chart needs no more; the
+    spec stays small enough to save in a notebook). Altair stores each distinct table once
+    in the spec's datasets, however many layers draw it."""
+    if columns is not None:
+        frame = frame[[c for c in dict.fromkeys(columns) if c in frame.columns]]
+    out = frame.copy()
+    for c in out.columns:
+        if pd.api.types.is_float_dtype(out[c]):
+            v = out[c].to_numpy(dtype=float)
+            with np.errstate(all="ignore"):
+                mag = np.where(np.isfinite(v) & (v != 0), np.floor(np.log10(np.abs(v))), 0)
+                out[c] = np.round(v / 10.0**mag, 4) * 10.0**mag
+    return out.reset_index(drop=True)
 
 
 def _frontier_rows(plan: ComputePlan, C_max: float | None, name: str | None = None
                    ) -> pd.DataFrame:
-    grid = plan.frontier_grid(C_max=C_max)
+    grid = plan.frontier_grid(C_max=C_max, n=40)
     rows = []
     for q, col in (("N_opt (parameters)", "N"), ("D_opt (tokens)", "D")):
         rows.append(pd.DataFrame({"C": grid["C"], "value": grid[col], "lo": grid[f"{col}_lo"],
@@ -66,14 +76,14 @@ def _frontier_panel(alt: Any, lines: pd.DataFrame, points: pd.DataFrame, color: 
                    axis=alt.Axis(format=".0e", labelOverlap=True))
     y = alt.Y("value:Q", scale=alt.Scale(type="log"), title="N_opt, D_opt",
               axis=alt.Axis(format=".0e", labelOverlap=True))
-    band = alt.Chart(alt.Data(values=_records(lines))).mark_area(opacity=0.18).encode(
+    band = alt.Chart(_records(lines)).mark_area(opacity=0.18).encode(
         x=base_x, y=alt.Y("lo:Q", scale=alt.Scale(type="log")), y2="hi:Q", color=color,
         detail="quantity:N")
-    line = alt.Chart(alt.Data(values=_records(lines))).mark_line().encode(
+    line = alt.Chart(_records(lines)).mark_line().encode(
         x=base_x, y=y, color=color, detail="quantity:N",
         strokeDash=alt.StrokeDash("extrapolated:N", legend=None,
                                   scale=alt.Scale(domain=[False, True], range=[[1, 0], [5, 4]])))
-    pts = alt.Chart(alt.Data(values=_records(points)))
+    pts = alt.Chart(_records(points))
     dots = pts.mark_point(filled=True, size=40).encode(
         x=base_x, y=y, color=color, detail="quantity:N",
         opacity=alt.condition("datum.in_frontier", alt.value(1.0), alt.value(0.3)),
@@ -95,19 +105,23 @@ def _profile_panel(alt: Any, plan: ComputePlan, width: int, height: int, y_title
     ld = [lo - 0.04 * (hi - lo), hi + 0.04 * (hi - lo)]
     xs = alt.Scale(type="log", domain=nd)
     ys = alt.Scale(domain=ld, zero=False)
-    x = alt.X("N:Q", scale=xs, title="parameters N", axis=alt.Axis(format=".0e", labelOverlap=True))
+    decades = [10.0**k for k in range(int(np.floor(np.log10(nd[0]))),
+                                      int(np.ceil(np.log10(nd[1]))) + 1)]
+    x = alt.X("N:Q", scale=xs, title="parameters N", axis=alt.Axis(format=".0e", values=decades))
     y = alt.Y("loss:Q", scale=ys, title=y_title)
     color = alt.Color(f"{color_field}:N", scale=color_scale, sort=None,
                       title=color_field)
     layers = []
     if not runs.empty:
-        layers.append(alt.Chart(alt.Data(values=_records(runs))).mark_point(
+        layers.append(alt.Chart(_records(runs, ["N", "loss", color_field])).mark_point(
             size=22, opacity=0.7).encode(x=x, y=y, color=color))
     if not curves.empty:
-        layers.append(alt.Chart(alt.Data(values=_records(curves))).mark_line().encode(
+        layers.append(alt.Chart(_records(
+            curves, ["N", "loss", "series", color_field])).mark_line().encode(
             x=x, y=y, color=color, detail="series:N"))
     if not minima.empty:
-        m = alt.Chart(alt.Data(values=_records(minima)))
+        m = alt.Chart(_records(minima, [
+            "N_opt", "N_lo", "N_hi", "loss_min", "budget", color_field]))
         layers.append(m.mark_rule(strokeWidth=2.5).encode(
             x=alt.X("N_lo:Q", scale=xs), x2="N_hi:Q", y=alt.Y("loss_min:Q", scale=ys),
             color=color))
@@ -127,11 +141,11 @@ def _isoflop_view(alt: Any, plan: ComputePlan, width: int, height: int) -> Any:
         x = alt.X("C:Q", scale=alt.Scale(type="log"), title="compute C (FLOP)",
                   axis=alt.Axis(format=".0e", labelOverlap=True))
         y = alt.Y("loss:Q", scale=alt.Scale(zero=False), title=y_title)
-        sizes = alt.Chart(alt.Data(values=_records(c[c["kind"] == "size"]))).mark_line(
+        sizes = alt.Chart(_records(c[c["kind"] == "size"], ["C", "loss", "series"])).mark_line(
             color="#9a9a9a", opacity=0.6,
             point=alt.OverlayMarkDef(color="#9a9a9a", size=14)).encode(
             x=x, y=y, detail="series:N")
-        env = alt.Chart(alt.Data(values=_records(c[c["kind"] == "envelope"]))).mark_line(
+        env = alt.Chart(_records(c[c["kind"] == "envelope"], ["C", "loss"])).mark_line(
             color="#e45756", strokeWidth=2.5).encode(x=x, y=y)
         return alt.layer(sizes, env).properties(
             width=width, height=height, title="each model size's loss against C; envelope")

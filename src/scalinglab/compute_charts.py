@@ -71,10 +71,10 @@ def _minima_rows(plan: ComputePlan, name: str | None = None) -> pd.DataFrame:
 
 
 def _frontier_panel(alt: Any, lines: pd.DataFrame, points: pd.DataFrame, color: Any,
-                    width: int, height: int, title: str) -> Any:
+                    width: int, height: int, title: str, y_title: str = "N_opt, D_opt") -> Any:
     base_x = alt.X("C:Q", scale=alt.Scale(type="log"), title="compute C (FLOP)",
                    axis=alt.Axis(format=".0e", labelOverlap=True))
-    y = alt.Y("value:Q", scale=alt.Scale(type="log"), title="N_opt, D_opt",
+    y = alt.Y("value:Q", scale=alt.Scale(type="log"), title=y_title,
               axis=alt.Axis(format=".0e", labelOverlap=True))
     band = alt.Chart(_records(lines)).mark_area(opacity=0.18).encode(
         x=base_x, y=alt.Y("lo:Q", scale=alt.Scale(type="log")), y2="hi:Q", color=color,
@@ -185,19 +185,19 @@ def compare_chart(plans: Mapping[str, ComputePlan], C_max: float | None = None,
     names = list(plans)
     scale = alt.Scale(domain=names, range=list(PLAN_COLORS[: len(names)]))
     lines, points, curves, minima = [], [], [], []
-    for name, plan in plans.items():
+    for i, (name, plan) in enumerate(plans.items()):
         fr = _frontier_rows(plan, C_max, name)
         lines.append(fr[fr["quantity"] == "N_opt (parameters)"])
         mr = _minima_rows(plan, name)
         points.append(mr[mr["quantity"] == "N_opt (parameters)"])
         if plan.approach != "envelope" and not plan.curves.empty:
-            curves.append(plan.curves.assign(plan=name, series=name + " " +
+            curves.append(plan.curves.assign(plan=name, series=f"{i} " +
                                              plan.curves["budget"].astype(str)))
             minima.append(plan.minima.assign(plan=name))
     color = alt.Color("plan:N", scale=scale, title=None)
     right = _frontier_panel(alt, pd.concat(lines, ignore_index=True),
                             pd.concat(points, ignore_index=True), color, width, height,
-                            "N_opt against compute")
+                            "N_opt against compute", y_title="N_opt (parameters)")
     if not curves:
         return right
     first = next(iter(plans.values()))

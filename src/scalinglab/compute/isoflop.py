@@ -220,7 +220,7 @@ def isoflop(runs: Runs, *, budgets: BudgetsArg = None, budget_tol: float = 0.03,
 
 
 def _profile_curves(fit: ProfileFit, data: ProfileData, b: Budgets, runs: Runs,
-                    n: int = 40) -> pd.DataFrame:
+                    n: int = 30) -> pd.DataFrame:
     """Each budget's fitted profile along its isoFLOP line, over its runs' N (±30%)."""
     frames = []
     lnN = data.lnN

@@ -172,7 +172,7 @@ def parametric(runs: Runs, law: Any = "chinchilla", n_boot: int | None = 1000, s
 
 
 def _slices(res: FitResult, conv: FlopConvention, names: list[str], C: np.ndarray,
-            N_opt: np.ndarray, n: int = 40) -> pd.DataFrame:
+            N_opt: np.ndarray, n: int = 30) -> pd.DataFrame:
     """The fitted law's isoFLOP slices: loss against N at each budget, ±1 decade of N_opt."""
     frames = []
     for name, c, n0 in zip(names, C, N_opt, strict=True):

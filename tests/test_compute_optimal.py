@@ -124,6 +124,8 @@ def test_exclude_moves_the_frontier_and_names_unknown_budgets():
     assert by_value.minima["excluded"].iloc[-1]
     with pytest.raises(sl.ScalingLabError, match="exclude: no budget"):
         sl.compute_optimal(df, ci=None, exclude=["7e+30"])
+    with pytest.raises(sl.ScalingLabError, match="exclude leaves 1 budget"):
+        sl.compute_optimal(df, ci=None, exclude=names[1:])
 
 
 def test_bundled_table_budgets_by_clustering_and_by_the_papers_values():

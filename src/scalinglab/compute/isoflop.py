@@ -163,15 +163,15 @@ def isoflop(runs: Runs, *, budgets: BudgetsArg = None, budget_tol: float = 0.03,
         left = "" if in_frontier[k] else "; left out of the frontier"
         notes.append(f"budget {b.names[k]} {what} (unbracketed){left}")
     if in_frontier.sum() < 2:
-        if (usable & ~excluded).sum() < 2 and excluded.any() and usable.sum() >= 2:
+        if usable.sum() >= 2:
             raise ScalingLabError(
                 f"exclude leaves {int(in_frontier.sum())} budget(s) in the frontier; it needs two"
             )
         raise ScalingLabError(
-            f"no runs bracket a minimum: only {int(usable.sum())} of {b.K} budgets have their "
-            "lowest loss between smaller and larger models, and the frontier needs two. Add "
-            "runs on the open side of each budget, or pass include_unbracketed=True to "
-            "extrapolate the profiles"
+            f"no runs bracket a minimum: only {int(usable.sum())} of {b.K} budgets have runs "
+            "rising on both sides of their minimum, and the frontier needs two. Add runs on "
+            "the open side of each budget, or pass include_unbracketed=True to extrapolate "
+            "the profiles"
         )
 
     N_draws = loss_draws = None

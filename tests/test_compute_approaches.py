@@ -57,6 +57,11 @@ def test_compare_approaches_rows_and_skips():
     # the plan's own approach is the plan itself
     pd.testing.assert_frame_equal(t[t["approach"] == "isoflop"].drop(columns="approach")
                                   .reset_index(drop=True), plan.allocate([1e22, 1e24]))
+    # every approach answers at the plan's level (with_level included)
+    narrow = plan.with_level(0.5).compare_approaches([1e24]).set_index("approach")
+    for name in sl.compute.APPROACHES:
+        assert narrow.loc[name, "N_hi"] / narrow.loc[name, "N_lo"] < \
+            t[t["approach"] == name].iloc[1].N_hi / t[t["approach"] == name].iloc[1].N_lo
     # an isoFLOP-only table (one run per size and budget, sizes not shared) has no envelope
     from compute_sweeps import isoflop_sweep
 

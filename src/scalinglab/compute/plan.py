@@ -145,6 +145,7 @@ class ComputePlan:
         """`allocate` at budgets C by each approach the data support, one block of rows per
         approach (column ``approach``); ``attrs['skipped']`` says why any approach is missing."""
         C = _as_budgets(C)
+        level = self.level if level is None else _check_level(level)
         frames, skipped = [], {}
         for name in APPROACHES:
             other = self._other(name)

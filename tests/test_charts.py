@@ -239,3 +239,20 @@ def test_a_power_law_on_log_axes_is_drawn_with_a_few_vertices() -> None:
     fits, extrap, bands = charts.curve_rows([charts.Curve(res)], "D", 1e12)
     assert len(fits) == 2 and len(extrap) == 2 and bands == []
     assert fits[-1]["x"] == extrap[0]["x"]  # the dashed part still continues the line
+
+
+def _legend_values(chart) -> list[str]:
+    spec = chart.to_dict(validate=False)
+    found = [layer["encoding"]["color"].get("legend") for layer in spec["layer"]
+             if "color" in layer.get("encoding", {})]
+    return list(dict.fromkeys(v for legend in found if legend for v in legend.get("values", [])))
+
+
+def test_static_chart_of_several_laws_names_them_in_a_legend() -> None:
+    # A static picture that compares laws has no chips to say which colour is which law.
+    x = np.logspace(1, 3, 12)
+    df = pd.DataFrame({"x": x, "y": 3 * x ** -0.5 + 0.05})
+    fits = [sl.fit(df, x="x", y="y", law=law, ci=None) for law in ("power", "power_offset")]
+    assert _legend_values(charts.fit_chart(fits)) == ["l:power", "l:power_offset"]
+    # one law on one series: nothing to tell apart, no legend
+    assert _legend_values(charts.fit_chart(fits[0])) == []

@@ -116,12 +116,14 @@ def explorer_chart(
     brush: bool = True,
     xdomain: Sequence[float] = (1.0, 10.0),
     ydomain: Sequence[float] = (1.0, 10.0),
+    legend_laws: Sequence[str] = (),
 ) -> alt.LayerChart:
     """The layered chart with empty named datasets; see the module docstring.
 
     ``series`` are the labels of the group column (their keys and colours go in the colour
     scale and the legend); ``laws`` the families whose colours the scale must know (default:
-    every registered law).
+    every registered law); ``legend_laws`` the families the legend names (a static chart that
+    compares laws has no chips to tell them apart).
     """
     for name, scale in (("x_scale", x_scale), ("y_scale", y_scale)):
         if scale not in ("log", "linear"):
@@ -135,11 +137,12 @@ def explorer_chart(
     )
     domain = s_keys + [law_key(n) for n in laws]
     colors = s_colors + [law_color(n) for n in laws]
+    shown = (s_keys if len(series) > 1 else []) + [law_key(n) for n in legend_laws]
     legend = (
-        alt.Legend(values=s_keys, title=series_title, labelExpr="slice(datum.label, 2)",
+        alt.Legend(values=shown, title=series_title, labelExpr="slice(datum.label, 2)",
                    orient="right", symbolType="circle", labelLimit=160, symbolOpacity=1,
                    symbolStrokeWidth=0, symbolSize=70)
-        if len(series) > 1 else None
+        if shown else None
     )
     color = alt.Color("color:N", scale=alt.Scale(domain=domain, range=colors), legend=legend)
     def axis(kind: str, domain: str) -> alt.Axis:
@@ -553,6 +556,7 @@ def fit_chart(
         x_title=x, y_title=y, series=series_labels, series_title=None,
         laws=law_names(), x_scale=x_scale, y_scale=y_scale, width=width, height=height,
         brush=False, xdomain=dom["xdomain"], ydomain=dom["ydomain"],
+        legend_laws=laws_used if color_by == "law" and len(laws_used) > 1 else (),
     )
     chart.datasets = {"points": pts, "fits": fits, "extrapolation": extrap, "bands": bands,
                       "target_line": line, "targets": tgts}

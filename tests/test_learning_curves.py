@@ -316,3 +316,35 @@ def test_package_import_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "True"]
+
+
+def test_a_given_test_set_scores_every_run_and_the_whole_X_is_the_pool(digits):
+    # A curated or pruned training pool must be scored on an untouched test set: with
+    # test=(X_test, y_test) nothing is split off X, every seed uses that test set.
+    X, y = digits
+    pool, test = split(y, 0.3, 7, stratify=True)
+    X_pool, y_pool = X[pool], y[pool]
+    table = sl.learning_curves(KNeighborsClassifier(1), X_pool, y_pool, sizes=[50, len(pool)],
+                               seeds=2, metric="error", test=(X[test], y[test]), **QUIET)
+    assert (table["n_test"] == len(test)).all()
+    assert table["split_seed"].isna().all()
+    full = table[table["size"] == len(pool)]
+    truth = 1 - KNeighborsClassifier(1).fit(X_pool, y_pool).score(X[test], y[test])
+    np.testing.assert_allclose(full["error"], truth)  # the whole pool, whatever the seed
+    for seed in (0, 1):  # the subsets are the seed's nested order of the pool
+        order = nested_order(y_pool, seed, True)[:50]
+        one = 1 - KNeighborsClassifier(1).fit(X_pool[order], y_pool[order]).score(X[test],
+                                                                                   y[test])
+        got = table[(table["size"] == 50) & (table["seed"] == seed)]["error"].item()
+        assert got == pytest.approx(one)
+
+
+@pytest.mark.parametrize(("test", "match"), [
+    ((np.zeros((5, 3)), np.zeros(5)), "64 columns"),
+    ((np.zeros((5, 64)), np.zeros(4)), "one label per row"),
+    ("held-out", r"test=\(X_test, y_test\)"),
+])
+def test_bad_test_set_is_a_named_error(digits, test, match):
+    X, y = digits
+    with pytest.raises(ScalingLabError, match=match):
+        sl.learning_curves(KNeighborsClassifier(1), X, y, sizes=[50], seeds=1, test=test, **QUIET)

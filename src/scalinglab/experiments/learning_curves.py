@@ -41,6 +41,7 @@ def learning_curves(
     backend: str | None = None,
     cache: Cache = True,
     progress: bool = True,
+    test: tuple | None = None,
 ) -> pd.DataFrame:
     """Fit ``estimator`` on subsets of growing size, for several seeds; score each fit.
 
@@ -81,6 +82,10 @@ def learning_curves(
         data, estimator parameters, subset, test set and metrics; a repeated or widened call
         fits only what is new.
     progress : show a tqdm progress bar.
+    test : ``(X_test, y_test)``, a test set of your own: then nothing is split off ``X``, the
+        whole of ``(X, y)`` is the training pool, and every run is scored on this test set
+        (``test_size`` and ``split_seed`` are unused; ``split_seed`` comes out empty). Use it
+        when the pool is curated (pruned, filtered, deduplicated) and the test set must not be.
 
     Returns
     -------
@@ -126,16 +131,22 @@ def learning_curves(
 
     # one split per split seed, one nested order of its training split per seed
     draws = {}
-    for seed in seed_list:
+    if test is not None:  # the given test set, after the pool: no split
+        X, y, n_pool = _with_test_set(X, y, test, n)
+        pool, held = np.arange(n_pool), np.arange(n_pool, len(y))
+        for seed in seed_list:
+            draws[seed] = (None, pool[nested_order(y[pool], seed, classification)], held)
+    for seed in seed_list if test is None else ():
         s = seed if split_seed is None else int(split_seed)
-        train, test = _split(y, test_size, s, classification, n)
-        draws[seed] = (s, train[nested_order(y[train], seed, classification)], test)
+        train, test_rows = _split(y, test_size, s, classification, n)
+        draws[seed] = (s, train[nested_order(y[train], seed, classification)], test_rows)
     n_train = min(len(order) for _, order, _ in draws.values())
     need = max(first_complete(y, order) for _, order, _ in draws.values()) if classification \
         else 1
+    y_pool = y if test is None else y[:n_train]
     if size_list is None:
         size_list = _default_sizes(max(need, min(10, n_train)), n_train)
-    _check_sizes(size_list, n_train, need, y, test_size, n)
+    _check_sizes(size_list, n_train, need, y_pool, test_size, n)
 
     tasks, keys = [], []
     for seed, (s, order, test) in draws.items():
@@ -157,6 +168,8 @@ def learning_curves(
                "n_test"]
     table = (pd.DataFrame(rows, columns=columns)
              .sort_values(["size", "seed"], kind="stable").reset_index(drop=True))
+    if test is not None:  # no split: an empty (nullable integer) split_seed
+        table = table.astype({"split_seed": "Int64"})
     table.attrs["metrics"] = {m.column: "higher" if m.higher_is_better else "lower"
                               for m in metrics}
     table.attrs["cached_runs"] = runs.n_cached
@@ -251,6 +264,41 @@ def _sizes(sizes) -> list[int]:
                 f"sizes {same[0]:g} and {same[1]:g} both round to {value} examples: drop one"
             )
     return sorted(rounded.tolist())
+
+
+def _with_test_set(X, y: np.ndarray, test, n: int) -> tuple[object, np.ndarray, int]:
+    """``X`` and ``y`` with the given test set appended: (X_all, y_all, rows in the pool)."""
+    if not isinstance(test, tuple | list) or len(test) != 2:
+        raise ScalingLabError(
+            f"test must be a pair test=(X_test, y_test), not {type(test).__name__}"
+        )
+    X_test, y_test = test[0], np.asarray(test[1])
+    try:
+        m = _check_data(X_test, y_test)
+    except ScalingLabError:
+        m = 0
+    if m < 1:
+        raise ScalingLabError(
+            f"test=(X_test, y_test) needs one label per row of X_test: X_test has "
+            f"{len(X_test) if hasattr(X_test, '__len__') else '?'} rows, y_test has shape "
+            f"{y_test.shape}"
+        )
+    width = getattr(X, "shape", (n, None))[1:] if hasattr(X, "shape") else None
+    width_test = getattr(X_test, "shape", (m, None))[1:] if hasattr(X_test, "shape") else None
+    if width != width_test:
+        raise ScalingLabError(
+            f"X_test must have the columns of X: X has {width[0] if width else '?'} columns, "
+            f"X_test {width_test[0] if width_test else '?'}"
+        )
+    if isinstance(X, pd.DataFrame):
+        X_all = pd.concat([X, pd.DataFrame(X_test, columns=X.columns)], ignore_index=True)
+    elif hasattr(X, "tocsr"):
+        import scipy.sparse
+
+        X_all = scipy.sparse.vstack([X, X_test], format="csr")
+    else:
+        X_all = np.concatenate([np.asarray(X), np.asarray(X_test)])
+    return X_all, np.concatenate([y, y_test]), n
 
 
 def _split(y, test_size, seed, classification, n):

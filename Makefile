@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup browser lint test-python test-js bench
+.PHONY: demo test setup browser lint test-python test-js bench gallery
 
 $(STAMP): pyproject.toml js/package.json
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,6 +23,11 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 demo: setup
 	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/01_quickstart.ipynb
+
+# Re-execute every gallery notebook on a fresh kernel and store its outputs (no widget state);
+# `$(BIN)/python tests/gallery.py 02` runs one without writing.
+gallery: setup
+	$(BIN)/python tests/gallery.py --write
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from gallery import NOTEBOOKS, REPO, notebooks  # noqa: E402
+from gallery import NOTEBOOKS, REPO, notebooks
 
 GALLERY = notebooks()
 IDS = [p.stem for p in GALLERY]

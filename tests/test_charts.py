@@ -256,3 +256,15 @@ def test_static_chart_of_several_laws_names_them_in_a_legend() -> None:
     assert _legend_values(charts.fit_chart(fits)) == ["l:power", "l:power_offset"]
     # one law on one series: nothing to tell apart, no legend
     assert _legend_values(charts.fit_chart(fits[0])) == []
+
+
+def test_static_chart_colours_an_unregistered_custom_law() -> None:
+    # a custom law that was never registered still needs a colour, or Vega draws no curve
+    law = sl.Law.from_expression("a * x**(-b)", params={"a": (0, None), "b": (0, 3)},
+                                 name="not_registered_here")
+    x = np.logspace(1, 3, 10)
+    res = sl.fit(pd.DataFrame({"x": x, "y": 2 * x ** -0.3}), x="x", y="y", law=law, ci=None)
+    spec = charts.fit_chart(res).to_dict(validate=False)
+    domains = [layer["encoding"]["color"]["scale"]["domain"] for layer in spec["layer"]
+               if "color" in layer.get("encoding", {})]
+    assert domains and all("l:not_registered_here" in d for d in domains)

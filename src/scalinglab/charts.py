@@ -554,8 +554,8 @@ def fit_chart(
     dom = domains(pts, fits + extrap, horizon_x, target, x_scale, y_scale)
     chart = explorer_chart(
         x_title=x, y_title=y, series=series_labels, series_title=None,
-        laws=law_names(), x_scale=x_scale, y_scale=y_scale, width=width, height=height,
-        brush=False, xdomain=dom["xdomain"], ydomain=dom["ydomain"],
+        laws=list(dict.fromkeys([*law_names(), *laws_used])), x_scale=x_scale,
+        y_scale=y_scale, width=width, height=height, brush=False, xdomain=dom["xdomain"], ydomain=dom["ydomain"],
         legend_laws=laws_used if color_by == "law" and len(laws_used) > 1 else (),
     )
     chart.datasets = {"points": pts, "fits": fits, "extrapolation": extrap, "bands": bands,

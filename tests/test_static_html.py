@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("nbconvert")
 
-from scalinglab.widgets.static_html import OfflineHTMLExporter, tex_to_mathml  # noqa: E402
+from scalinglab.widgets.static_html import OfflineHTMLExporter, tex_to_mathml
 
 REMOTE = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
 

@@ -23,7 +23,7 @@ from harness import ARTIFACTS_DIR
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gallery import execute, notebooks  # noqa: E402
+from gallery import execute, notebooks
 
 GALLERY = notebooks()
 OUT = ARTIFACTS_DIR / "gallery"

@@ -19,7 +19,7 @@ from harness import ARTIFACTS_DIR, LabPage
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gallery import notebooks  # noqa: E402
+from gallery import notebooks
 
 GALLERY = notebooks()
 OUT = ARTIFACTS_DIR / "gallery-lab"

@@ -720,6 +720,27 @@ class ExplorerDriver:
         )
 
 
+def offline_page(browser: Any, viewport: dict[str, int]) -> tuple[Any, Any, list[str], list[str]]:
+    """A context and page for a page opened from ``file://`` with every other request refused:
+    (context, page, refused URLs, page errors). Close the context when done."""
+    context = browser.new_context(viewport=viewport)
+    refused: list[str] = []
+    errors: list[str] = []
+
+    def only_local(route: Any) -> None:
+        url = route.request.url
+        if url.split(":", 1)[0] in {"file", "data", "blob"}:
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    return context, page, refused, errors
+
+
 @contextlib.contextmanager
 def lab_session(workdir: Path) -> Iterator[tuple[LabServer, Any, Any]]:
     """Server + Playwright + Chromium for scripts (the benchmark); tests use the fixtures."""

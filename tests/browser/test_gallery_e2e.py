@@ -19,7 +19,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from harness import ARTIFACTS_DIR
+from harness import ARTIFACTS_DIR, offline_page
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -57,21 +57,7 @@ def test_notebook_runs_and_its_offline_export_draws(path: Path, browser: Any) ->
     widgets, charts = _count(nb, WIDGET_VIEW), _count(nb, SVG)
     has_math = any("$" in c.source for c in nb.cells if c.cell_type == "markdown")
 
-    context = browser.new_context(viewport={"width": 1300, "height": 1000})
-    refused: list[str] = []
-
-    def only_local(route: Any) -> None:
-        url = route.request.url
-        if url.split(":", 1)[0] in {"file", "data", "blob"}:
-            route.continue_()
-        else:
-            refused.append(url)
-            route.abort()
-
-    context.route("**/*", only_local)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page, refused, errors = offline_page(browser, {"width": 1300, "height": 1000})
     try:
         page.goto(page_file.as_uri())
         views = page.locator(".scalinglab-static-view")

@@ -20,7 +20,7 @@ from typing import Any
 
 import nbformat
 import pytest
-from harness import ARTIFACTS_DIR
+from harness import ARTIFACTS_DIR, offline_page
 
 CELLS = [
     """\
@@ -84,21 +84,7 @@ def test_offline_html_export_draws_the_last_state(executed: Path, browser: Any) 
     assert "data:text/javascript;base64," in html
     assert "html-manager" not in html
 
-    context = browser.new_context(viewport={"width": 1300, "height": 1100})
-    refused: list[str] = []
-
-    def only_local(route: Any) -> None:
-        url = route.request.url
-        if url.split(":", 1)[0] in {"file", "data", "blob"}:
-            route.continue_()
-        else:
-            refused.append(url)
-            route.abort()
-
-    context.route("**/*", only_local)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    context, page, refused, errors = offline_page(browser, {"width": 1300, "height": 1100})
     try:
         page.goto(out.as_uri())
         root = page.locator(".scalinglab-explorer")

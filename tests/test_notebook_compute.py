@@ -1,14 +1,12 @@
-"""notebooks/04_compute_optimal.ipynb runs top to bottom on a fresh kernel (nbclient, as
-tests/test_binder.py runs the quickstart), shows a chart beside its results, and keeps the
-cell where the ComputeExplorer widget goes."""
+"""notebooks/04_compute_optimal.ipynb keeps its story's shape (the gallery's tests execute it on
+a fresh kernel, export it offline and check its format: tests/test_notebooks.py, tests/browser/
+test_gallery_e2e.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import nbformat
-import pytest
-from nbclient import NotebookClient
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "04_compute_optimal.ipynb"
 WIDGET_CELL = "# ComputeExplorer: added with the widget"
@@ -20,18 +18,3 @@ def test_notebook_has_the_widget_heading_and_takeaways():
     assert WIDGET_CELL in sources
     assert any(s.startswith("## What to take away") for s in sources)
     assert nb.cells[0].source.startswith("# Compute-optimal planning")
-
-
-@pytest.mark.slow
-def test_notebook_executes_on_a_fresh_kernel(tmp_path):
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=False,
-                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
-    charts = [o for o in outputs  # Altair's renderer: a vega-lite mime bundle, or its HTML
-              if any(m.startswith("application/vnd.vegalite") for m in o.get("data", {}))
-              or "vega-embed" in o.get("data", {}).get("text/html", "")]
-    assert len(charts) >= 6  # one per approach, the comparisons, the conventions
-    text = "".join(o.get("text", "") for o in outputs)
-    assert "notebook ran in" in text
-    nbformat.write(nb, tmp_path / "executed.ipynb")

@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+import numpy as np
+import pandas as pd
 import pytest
 
 import scalinglab as sl
@@ -58,3 +60,18 @@ def test_errors_are_one_line_with_nonzero_exit(csv, argv, match):
 def test_json_output_is_strict_json(csv, capsys):
     main(["fit", csv, "--x", "D", "--y", "loss", "--json", "--ci", "bootstrap", "--n-boot", "100"])
     json.loads(capsys.readouterr().out)
+
+
+def test_json_piped_into_head_exits_quietly(tmp_path):
+    # `scalinglab fit --json table.csv ... | head -1`: the reader closes the pipe early; that is
+    # not an error (it printed a BrokenPipeError traceback)
+    rng = np.random.default_rng(0)
+    D = np.logspace(6, 9, 3000)
+    path = tmp_path / "big.csv"
+    pd.DataFrame({"D": D, "loss": 40 * D**-0.25 * np.exp(rng.normal(0, 0.01, D.size))}).to_csv(
+        path, index=False)
+    cmd = (f"{sys.executable} -m scalinglab.cli fit {path} --x D --y loss --law power "
+           "--ci none --json | head -c 100")
+    out = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True)
+    assert out.stdout.startswith("{")
+    assert "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr, out.stderr

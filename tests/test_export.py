@@ -99,3 +99,27 @@ def test_latex_has_numbers_and_escapes_names():
     tex = res.to_latex()
     assert "<" not in tex and r"\text{D\_tokens}" in tex and r"\text{loss\%}" in tex
     assert f"{res.params['b']:.4g}" in tex
+
+
+def test_load_fit_accepts_a_path(loss_table, tmp_path):
+    import pathlib
+
+    res = sl.fit(loss_table, x="D", y="loss", ci="delta")
+    path = tmp_path / "fit.json"
+    path.write_text(res.to_json())
+    for p in (path, str(path)):
+        back = sl.load_fit(p)
+        assert back.params == res.params
+    assert isinstance(path, pathlib.Path)
+
+
+def test_load_fit_explains_what_it_takes(tmp_path):
+    with pytest.raises(sl.ScalingLabError, match="no such file"):
+        sl.load_fit(tmp_path / "missing.json")
+    with pytest.raises(sl.ScalingLabError, match="no such file"):
+        sl.load_fit(str(tmp_path / "missing.json"))
+    with pytest.raises(sl.ScalingLabError, match="JSON text .* or a path"):
+        sl.load_fit(42)
+    (tmp_path / "junk.json").write_text("{]")
+    with pytest.raises(sl.ScalingLabError, match="junk.json"):
+        sl.load_fit(tmp_path / "junk.json")

@@ -232,3 +232,36 @@ def test_user_text_is_never_evaluated(monkeypatch):
     law.fn(X[None], THETA)
     law.jac(X[None], THETA)
     law.init(X[None], GOOD["a * x**(-b) + c"](X, *THETA))
+
+
+# --------------------------------------------------------------------------- domain (issue 12, finding 7)
+def test_variables_may_be_zero_where_the_expression_is_defined():
+    # a mixture ratio r = 0 and an indicator column z: defined there, so accepted
+    law = law_from_expression("E + A/N**alpha + C/(r + 0.02)**gamma + d*z",
+                              params={"E": (0, None), "A": (0, None), "alpha": (0, 2),
+                                      "C": (0, None), "gamma": (0, 2), "d": (None, None)},
+                              variables=["N", "r", "z"])
+    N, r = np.meshgrid(np.logspace(7, 9, 6), np.array([0.0, 0.1, 0.3, 0.6]))
+    df = {"N": N.ravel(), "r": r.ravel(), "z": (np.arange(N.size) % 2).astype(float)}
+    truth = {"E": 1.5, "A": 30.0, "alpha": 0.3, "C": 0.05, "gamma": 0.5, "d": 0.1}
+    df["loss"] = law(df, **truth)
+    res = sl.fit(df, x=["N", "r", "z"], y="loss", law=law, ci=None)
+    assert res.params["gamma"] == pytest.approx(0.5, rel=1e-4)
+    assert res.predict({"N": [1e8], "r": [0.0], "z": [1.0]})[0] == pytest.approx(
+        law({"N": [1e8], "r": [0.0], "z": [1.0]}, **truth)[0], rel=1e-6)
+
+
+def test_rows_outside_the_expression_domain_are_named():
+    law = law_from_expression("a + b * log(x)", params=["a", "b"])
+    df = {"x": [0.0, 1.0, 2.0, 4.0, 8.0, 16.0], "y": [1.0, 1.1, 1.2, 1.3, 1.4, 1.5]}
+    with pytest.raises(sl.ScalingLabError, match=r"undefined .*rows 0\b"):
+        sl.fit(df, x="x", y="y", law=law, ci=None)
+
+
+def test_the_target_must_still_be_positive_in_log_space():
+    law = law_from_expression("a + b * x", params=["a", "b"])
+    df = {"x": [0.0, 1.0, 2.0, 3.0], "y": [0.0, 1.0, 2.0, 3.0]}
+    with pytest.raises(sl.ScalingLabError, match="space='linear'"):
+        sl.fit(df, x="x", y="y", law=law, ci=None)
+    res = sl.fit(df, x="x", y="y", law=law, ci=None, space="linear")
+    assert res.params["b"] == pytest.approx(1.0)

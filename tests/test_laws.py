@@ -291,3 +291,30 @@ def test_multivariable_laws_take_dataframes():
         law.fn(GRID, np.array(theta)),
         rtol=1e-15,
     )
+
+
+def test_nmt_reference_sizes_are_settable():
+    # Ghorbani et al. normalise by the encoder and decoder sizes of a reference model; the
+    # default is 1e8 each, and any other choice gives a law of the same family.
+    from scalinglab.laws.multivariable import nmt_encoder_decoder
+
+    law = nmt_encoder_decoder(nbar_e=2e8, nbar_d=5e7)
+    assert law.name == "nmt_encoder_decoder" and law.options == {"nbar_e": 2e8, "nbar_d": 5e7}
+    X = {"N_e": [2e8, 4e8], "N_d": [5e7, 5e7]}
+    np.testing.assert_allclose(law(X, alpha=1.0, p_e=0.5, p_d=0.3, L_inf=1.0),
+                               [2.0, 1.0 + 2**-0.5], rtol=1e-12)
+    assert sl.get_law("nmt_encoder_decoder", nbar_e=2e8, nbar_d=5e7).options == law.options
+    assert sl.get_law("nmt_encoder_decoder").options == {"nbar_e": 1e8, "nbar_d": 1e8}
+    assert law.formula != sl.get_law("nmt_encoder_decoder").formula
+    # exports and JSON keep the reference sizes
+    Ne, Nd = np.meshgrid(np.logspace(7, 10, 6), np.logspace(7, 10, 6))
+    df = pd.DataFrame({"N_e": Ne.ravel(), "N_d": Nd.ravel()})
+    df["loss"] = law(df, alpha=0.8, p_e=0.3, p_d=0.45, L_inf=1.5)
+    res = sl.fit(df, x=["N_e", "N_d"], y="loss", law=law, ci="delta")
+    assert res.params["alpha"] == pytest.approx(0.8, rel=1e-6)
+    back = sl.load_fit(res.to_json())
+    np.testing.assert_array_equal(back.predict(df), res.predict(df))
+    ns: dict = {}
+    exec(res.to_python(), ns)
+    np.testing.assert_allclose(ns["predict"](df.N_e.to_numpy(), df.N_d.to_numpy()),
+                               res.predict(df), rtol=1e-12)

@@ -161,8 +161,9 @@ def test_a_capped_warm_refit_of_a_barely_determined_range_stops_at_its_cap(monke
 
 def test_multistart_false_alone_does_not_cap_a_warm_refit():
     # The same barely-determined range without a cap: a warm refit asked for from Python runs
-    # to its tolerance and gets to within 1e-4 of the multi-start optimum (it stopped 0.5 %
-    # above it when multistart=False implied the widget's cap).
+    # to its convergence test and reaches the multi-start optimum (it stopped 0.5 % above it
+    # when multistart=False implied the widget's cap, and 6e-5 above it when the warm
+    # Levenberg–Marquardt stopped on its own tolerance in the flat valley).
     rng = np.random.default_rng(0)
     D = np.logspace(6, 11, 200)
     df = {"D": D, "loss": 1.69 + 406.4 * D**-0.34 * np.exp(rng.normal(0.0, 0.02, D.size))}
@@ -170,7 +171,8 @@ def test_multistart_false_alone_does_not_cap_a_warm_refit():
     kw = dict(x="D", y="loss", law="power_offset", fit_range=(2.38e6, 6.08e6), ci=None)
     rest = sl.fit(df, **kw)
     warm = sl.fit(df, **kw, starts=[whole.params, whole.params], multistart=False)
-    assert warm.metrics["objective"] <= rest.metrics["objective"] * (1 + 1e-4)
+    assert warm.metrics["objective"] <= rest.metrics["objective"] * (1 + 1e-6)
+    assert warm.metrics["converged"] and rest.metrics["converged"]
 
 
 def test_a_curvature_per_problem_gives_each_start_its_own_newton_steps():

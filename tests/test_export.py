@@ -118,8 +118,8 @@ def test_load_fit_explains_what_it_takes(tmp_path):
         sl.load_fit(tmp_path / "missing.json")
     with pytest.raises(sl.ScalingLabError, match="no such file"):
         sl.load_fit(str(tmp_path / "missing.json"))
-    with pytest.raises(sl.ScalingLabError, match="JSON text .* or a path"):
+    with pytest.raises(sl.ScalingLabError, match=r"JSON text .* or a path"):
         sl.load_fit(42)
     (tmp_path / "junk.json").write_text("{]")
-    with pytest.raises(sl.ScalingLabError, match="junk.json"):
+    with pytest.raises(sl.ScalingLabError, match=r"junk\.json"):
         sl.load_fit(tmp_path / "junk.json")

@@ -170,8 +170,10 @@ def test_names_are_inferred():
     assert law.param_names == ("k", "m") and law.variables == ("z",)
     law = law_from_expression("a * x + b")
     assert law.param_names == ("a", "b") and law.variables == ("x",)
-    assert not law.needs_positive_x
-    assert law_from_expression("a * log(x)").needs_positive_x
+    # the domain is checked on the expression (issue 12, finding 7), not by asking x > 0
+    assert not law.needs_positive_x and not law_from_expression("a * log(x)").needs_positive_x
+    undefined = law_from_expression("a * log(x)").undefined_rows(np.array([[0.0, 1.0, 2.0]]))
+    assert undefined.tolist() == [True, False, False]
 
 
 def test_generic_init_solves_the_linear_parameters():

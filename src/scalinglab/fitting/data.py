@@ -219,6 +219,17 @@ def prepare(
                     "that accepts them (e.g. 'exponential')"
                 )
 
+    if law.undefined_rows is not None:
+        with np.errstate(all="ignore"):
+            undefined = law.undefined_rows(X)
+        if undefined.any():
+            cols = ", ".join(repr(c) for c in x_cols)
+            raise ScalingLabError(
+                f"law {law.name!r} is undefined (not finite) for any parameter values at rows "
+                f"{_rows(index, undefined)} of {cols}: e.g. a log or a negative power of 0 "
+                "there. Remove those rows or write the law so that it is defined at them"
+            )
+
     hib, from_name = detect_higher_is_better(y, higher_is_better)
     flip = False
     if hib:

@@ -134,14 +134,18 @@ def fit_prepared(
         extra = [law.theta({**base, **s}) for s in starts]
     with single_threaded():
         pf = point_fit(obj, extra_starts=extra, seed=seed, multistart=multistart,
-                       max_iter=None if cap is None else cap.point_fit)
-        unc = uncertainty.build(obj, pf.u, ci, n_boot, seed,
-                                boot_max_iter=25 if cap is None else cap.resample,
-                                clusters=clusters)
+                       max_iter=None if cap is None else cap.point_fit,
+                       row_labels=prep.frame.index[m])
+        unc = uncertainty.build(
+            obj, pf.u, ci, n_boot, seed,
+            boot_max_iter=uncertainty.BOOT_ITER_LIMIT if cap is None else cap.resample,
+            clusters=clusters)
     theta = pmap.theta(pf.u)
     params = {n: float(v) for n, v in zip(law.param_names, theta, strict=True)}
 
-    warn_msgs = (list(dof_msgs) + bound_warnings(pmap, theta)
+    conv_warnings, conv_notes = _convergence_messages(law, pf.converged, unc,
+                                                      capped=cap is not None)
+    warn_msgs = (list(dof_msgs) + conv_warnings + bound_warnings(pmap, theta)
                  + zero_width(unc, pmap, pf.u, level, law.name))
     for msg in warn_msgs:
         warnings.warn(msg, ScalingLabWarning, stacklevel=3)
@@ -149,6 +153,7 @@ def fit_prepared(
     metrics = _metrics(obj, pf.u, prep, m, unc)
     metrics["objective"] = pf.cost
     metrics["n_starts"] = pf.starts_tried
+    metrics["converged"] = pf.converged
     settings = fit_settings(prep, m, fit_range, loss=loss, delta=delta, asymmetry=asymmetry,
                             space=space, ci=ci, n_boot=n_boot, level=level, seed=seed,
                             fixed=dict(fixed or {}), tie=dict(tie or {}))
@@ -156,7 +161,8 @@ def fit_prepared(
         law=law, params=params, x=prep.x_cols, y=prep.y_col, data=prep.frame, objective=obj,
         u=pf.u, uncertainty=unc, metrics=metrics, settings=settings,
         higher_is_better=prep.higher_is_better, ceiling=prep.ceiling, flip=prep.flip,
-        warnings=warn_msgs, notes=list(prep.notes) + cluster_notes(prep, clusters, ci),
+        warnings=warn_msgs,
+        notes=list(prep.notes) + cluster_notes(prep, clusters, ci) + conv_notes,
     )
 
 
@@ -276,6 +282,32 @@ def bound_warnings(pmap: ParamMap, theta: np.ndarray) -> list[str]:
     return out
 
 
+def _convergence_messages(law: Law, converged: bool, unc: uncertainty.Uncertainty,
+                          capped: bool) -> tuple[list[str], list[str]]:
+    """(warnings, notes) about where the solvers stopped. A fit under an explicit
+    `IterationCap` (a widget's brush drag) records it in the metrics and says nothing: the
+    uncapped fit follows when the brush rests."""
+    if capped:
+        return [], []
+    warn, notes = [], []
+    if not converged:
+        warn.append(
+            f"the fit of law {law.name!r} did not converge: the solvers stopped short of the "
+            "convergence test (a Gauss–Newton step would still lower the objective), so the "
+            "parameters and intervals may be off; check the law's bounds and the data's scale, "
+            "or fix a parameter"
+        )
+    k = unc.n_unconverged
+    if unc.method == "bootstrap" and k:
+        n = 0 if unc.samples_u is None else len(unc.samples_u)
+        notes.append(
+            f"{k} of {n} bootstrap resamples stopped at the iteration limit "
+            f"({uncertainty.BOOT_ITER_LIMIT}) before meeting their convergence test; they keep "
+            "their last, lower-cost point, which can make the intervals slightly narrow"
+        )
+    return warn, notes
+
+
 def _range_of(prep: Prepared, m: np.ndarray) -> tuple[float, float]:
     col = prep.range_on
     v = prep.frame[col].to_numpy()[m] if col in prep.frame else prep.X[0, m]
@@ -321,6 +353,7 @@ def _metrics(obj: Objective, u: np.ndarray, prep: Prepared, m: np.ndarray,
     out["resid_sd"] = unc.resid_sd
     if unc.method == "bootstrap":
         out["boot_failed"] = unc.n_failed
+        out["boot_unconverged"] = unc.n_unconverged
     return out
 
 

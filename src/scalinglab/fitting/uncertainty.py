@@ -72,6 +72,7 @@ class Uncertainty:
     cov_u: np.ndarray | None = None  # (q, q), delta method
     samples_u: np.ndarray | None = None  # (B, q), bootstrap
     n_failed: int = 0
+    n_unconverged: int = 0  # bootstrap resamples stopped by the iteration limit
     n: int = 0  # rows fitted (0: len(resid), as saved before clusters)
     n_clusters: int = 0  # independent units: clusters, or n when every row stands alone
     # (0: n, as saved before clusters)
@@ -162,6 +163,9 @@ def _inverse(A: np.ndarray) -> np.ndarray:
 # the metric of JᵀWJ): far below the Monte Carlo error of a 2.5% quantile of 1,000 resamples
 # (~0.09 SE), and it stops the slow, linear convergence of a misspecified law early.
 BOOT_SE_TOL = 0.02
+# Iterations a resample may take (most need 1-3): one still short of BOOT_SE_TOL after them
+# keeps its last, lower-cost point and is counted (`build` → Uncertainty.n_unconverged).
+BOOT_ITER_LIMIT = 25
 
 
 def resample_counts(rng: np.random.Generator, size: int, clusters: np.ndarray | None,
@@ -198,9 +202,11 @@ def resample_counts(rng: np.random.Generator, size: int, clusters: np.ndarray | 
 
 def bootstrap(
     obj: Objective, u: np.ndarray, n_boot: int, seed: int, resid_sd: float | None = None,
-    max_iter: int = 25, clusters: np.ndarray | None = None, strata: np.ndarray | None = None,
-) -> tuple[np.ndarray, int]:
-    """Case-resampling bootstrap over the fitted points; returns (samples_u, n_failed).
+    max_iter: int = BOOT_ITER_LIMIT, clusters: np.ndarray | None = None,
+    strata: np.ndarray | None = None, full: bool = False,
+) -> tuple[np.ndarray, int] | tuple[np.ndarray, int, int]:
+    """Case-resampling bootstrap over the fitted points; returns (samples_u, n_failed), and
+    with ``full`` also the number of resamples that ``max_iter`` stopped short.
 
     ``clusters``/``strata``: see `resample_counts`. ``resid_sd``: the point fit's residual
     scale s (computed if not given). A resample stops when its next step would lower its
@@ -217,7 +223,7 @@ def bootstrap(
     batch = n_boot if n_boot * n <= BATCH_PAIRS else max(1, BATCH_PAIRS // n)
     # what every resample shares at the start (r, J, curvature at u), computed once
     shared = SharedPoint.at(obj, u) if batch < n_boot else None
-    out, failed = [], 0
+    out, failed, short = [], 0, 0
     for start in range(0, n_boot, batch):
         b = min(batch, n_boot - start)
         counts = resample_counts(rng, b, clusters, strata, n)
@@ -228,19 +234,20 @@ def bootstrap(
         # batch. Up to 50,000 pairs (a widget's 300 resamples), one batch saves the
         # per-chunk overhead.
         chunk = b if b * n <= 50_000 else max(32, 20_000 // max(n, 1))
-        # 25 iterations take all but the odd far-out resample of a misspecified law to its
-        # optimum (most need 1-3); a straggler keeps its last, lower-cost point.
-        U, ok = batched_lm(obj, u, counts, max_iter=max_iter, tol=1e-12, lam0=1e-6,
-                           atol=atol, chunk=chunk, shared=shared)
+        lm = batched_lm(obj, u, counts, max_iter=max_iter, tol=1e-12, lam0=1e-6,
+                        atol=atol, chunk=chunk, shared=shared, full=True)
         del counts
-        out.append(U[ok])
-        failed += int((~ok).sum())
+        out.append(lm.U[lm.finite])
+        failed += int((~lm.finite).sum())
+        short += int((lm.stopped_short & lm.finite).sum())
+    if full:
+        return np.concatenate(out), failed, short
     return np.concatenate(out), failed
 
 
 def build(
     obj: Objective, u: np.ndarray, method: str | None, n_boot: int, seed: int,
-    boot_max_iter: int = 25, clusters: np.ndarray | None = None,
+    boot_max_iter: int = BOOT_ITER_LIMIT, clusters: np.ndarray | None = None,
     strata: np.ndarray | None = None,
 ) -> Uncertainty:
     """Intervals' raw material for a fit at ``u``: residual scale, and the delta method's
@@ -256,9 +263,9 @@ def build(
     if method == "delta":
         unc.cov_u = delta_cov(obj, u, s, clusters)
     elif method == "bootstrap":
-        unc.samples_u, unc.n_failed = bootstrap(obj, u, n_boot, seed, resid_sd=s,
-                                                max_iter=boot_max_iter, clusters=clusters,
-                                                strata=strata)
+        unc.samples_u, unc.n_failed, unc.n_unconverged = bootstrap(
+            obj, u, n_boot, seed, resid_sd=s, max_iter=boot_max_iter, clusters=clusters,
+            strata=strata, full=True)
         if unc.samples_u.shape[0] < 0.9 * n_boot:
             raise ScalingLabError(
                 f"{unc.n_failed} of {n_boot} bootstrap refits failed: the law is poorly "

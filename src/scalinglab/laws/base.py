@@ -104,6 +104,9 @@ class Law:
     fn_jac: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, Sequence[np.ndarray]]] | None = None
     # The source text of a law built by `Law.from_expression` (so exports can rebuild it).
     expression: str | None = None
+    # Optional: X (k, n) -> (n,) bool, the rows where the law is undefined (not finite) for
+    # every parameter value: the domain check of a law that does not simply need x > 0.
+    undefined_rows: Callable[[np.ndarray], np.ndarray] | None = None
     allocation: Callable[[Mapping[str, float], np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
 
     # ----------------------------------------------------------------- introspection

@@ -48,7 +48,13 @@ import numpy as np
 
 from scalinglab.errors import ScalingLabError
 from scalinglab.laws.base import Direction, Law, Param, stack_jac, unpack
-from scalinglab.laws.starts import best_starts, clip_into, start_score
+from scalinglab.laws.starts import (
+    EXPONENTS,
+    batch_scores,
+    clip_into,
+    quasi_random,
+    search_range,
+)
 
 MAX_LENGTH = 2000
 MAX_NODES = 400
@@ -78,7 +84,6 @@ _INTERNAL = {
     "where_ge": lambda a, b, da, db: np.where(a >= b, da, db),
 }
 _ALLOWED = ", ".join(FUNCTIONS)
-_LOGS = {"log", "log10", "log2", "sqrt"}
 
 
 # --------------------------------------------------------------------------- the tree
@@ -572,15 +577,68 @@ def _order_of_appearance(n: Node) -> list[str]:
     return seen
 
 
-def _needs_positive(n: Node, variables: set[str]) -> bool:
-    """True when a variable sits under a log/sqrt or is raised to a non-integer power."""
-    if n.kind == "call" and n.name in _LOGS and names_in(n) & variables:
-        return True
-    if n.kind == "pow" and names_in(n.args[0]) & variables:
-        e = n.args[1]
-        if not (is_const(e) and float(e.value).is_integer()):
-            return True
-    return any(_needs_positive(a, variables) for a in n.args)
+def affine_parameters(tree: Node, params: Sequence[str]) -> list[str]:
+    """Parameters in which the formula is jointly affine (f = f₀ + Σ θ_j·g_j, with f₀ and g_j
+    free of them): E, A, B and C in E + A/N^α + B·r^η/D^β + C/(r + 0.02)^γ. Chosen greedily
+    in order: a and b in a·b are each affine, but not together. Found on the derivative
+    trees: ∂f/∂θ_j must not contain any parameter of the set.
+
+    >>> affine_parameters(_classify(parse("E + A/N**alpha + B*x"), {"N", "x"},
+    ...                   {"E", "A", "alpha", "B"}), ["E", "A", "alpha", "B"])
+    ['E', 'A', 'B']
+    >>> affine_parameters(_classify(parse("a*b*x + c"), {"x"}, {"a", "b", "c"}), ["a", "b", "c"])
+    ['a', 'c']
+    """
+    chosen: list[str] = []
+    uses: dict[str, set[str]] = {}
+    for p in params:
+        uses[p] = names_in(diff(tree, p))
+        if p in uses[p] or uses[p] & set(chosen) or any(p in uses[c] for c in chosen):
+            continue
+        chosen.append(p)
+    return chosen
+
+
+_UNARY = {"log", "log10", "log2", "sqrt"}
+
+
+def _strip(n: Node) -> Node:
+    """A node without one-argument log/sqrt wrappers: log(x0) → x0."""
+    while n.kind == "call" and n.name in _UNARY:
+        n = n.args[0]
+    return n
+
+
+def search_windows(tree: Node, variables: Sequence[str], X: np.ndarray
+                   ) -> dict[str, tuple[float, float]]:
+    """Magnitudes that parameters plausibly take, read from where they sit in the formula:
+
+    * an exponent of a power of a variable (x**(-b), (log(A·x^α))^β): `EXPONENTS`;
+    * a location, compared with a variable by +, −, / or min/max (log(N) − log(x0), x/d):
+      a decade beyond the range of that variable's positive values in ``X``.
+    """
+    ranges = {}
+    for i, v in enumerate(variables):
+        pos = X[i][X[i] > 0] if X.size else X[i]
+        if pos.size:
+            ranges[v] = (float(pos.min()) / 10.0, float(pos.max()) * 10.0)
+    out: dict[str, tuple[float, float]] = {}
+
+    def walk(n: Node) -> None:
+        if n.kind == "pow" and names_in(n.args[0]) & set(variables):
+            for p in names_in(n.args[1]) - set(variables):
+                out.setdefault(p, EXPONENTS)
+        if n.kind in ("add", "sub", "div") or (n.kind == "call" and n.name in ("minimum",
+                                                                               "maximum")):
+            a, b = (_strip(x) for x in n.args)
+            for u, w in ((a, b), (b, a)):
+                if u.kind == "var" and w.kind == "par" and u.name in ranges:
+                    out.setdefault(w.name, ranges[u.name])
+        for a in n.args:
+            walk(a)
+
+    walk(tree)
+    return out
 
 
 def law_from_expression(
@@ -669,11 +727,28 @@ def law_from_expression(
 
     lower = np.array([b[1] for b in bounds])
     upper = np.array([b[2] for b in bounds])
+    affine = [pnames.index(a) for a in affine_parameters(tree, pnames)]
+    affine_cols = [dtrees[j] for j in affine]
+
+    def columns(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """∂f/∂θ_j of the affine parameters: (B, n, len(affine)), free of those parameters."""
+        env, shape = env_of(X, theta)
+        with np.errstate(all="ignore"):
+            cols = [np.broadcast_to(evaluate(d, env), shape) for d in affine_cols]
+        return np.stack(cols, axis=-1).astype(float)
+
+    def box(X: np.ndarray) -> list:
+        windows = search_windows(tree, var_list, X)
+        return [search_range(lo, hi, windows.get(n)) for n, lo, hi in bounds]
 
     def init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
-        return _generic_starts(fn, jac, X, y, lower, upper)
+        return _box_starts(fn, columns, X, y, lower, upper, box(X), affine)
 
-    needs_pos = _needs_positive(tree, set(var_list))
+    def undefined_rows(X: np.ndarray) -> np.ndarray:
+        thetas = _box_points(box(X), affine=[], n=64, lower=lower, upper=upper)
+        with np.errstate(all="ignore"):
+            return ~np.isfinite(fn(X, thetas)).any(axis=0)
+
     return Law(
         name=name,
         variables=var_list,
@@ -684,7 +759,8 @@ def law_from_expression(
         template=to_latex(tree),
         python="return " + to_python(tree),
         direction=direction,
-        needs_positive_x=needs_pos,
+        needs_positive_x=False,
+        undefined_rows=undefined_rows,
         description=f"Custom law: y = {expression.strip()}",
         citation="",
         expression=expression.strip(),
@@ -702,46 +778,60 @@ def _typical(lo: float, hi: float) -> float:
     return 0.5 * hi if hi > 0 else hi - 1.0
 
 
-def _generic_starts(fn, jac, X, y, lower, upper) -> list[np.ndarray]:
-    """Order-one starts (and scaled copies); then, for each, the parameters in which the
-    formula is affine are solved by linear least squares (relative errors when y > 0)."""
+# Quasi-random points of the search box per parameter not solved linearly (at most 4096;
+# fewer when the table is long: samples × rows stays under SAMPLE_WORK).
+SAMPLES_PER_PARAM = 256
+SAMPLE_WORK = 400_000
+
+
+def _box_points(ranges: Sequence, affine: Sequence[int], n: int, lower: np.ndarray,
+                upper: np.ndarray) -> np.ndarray:
+    """(n + 1, p): an order-one point, then ``n`` quasi-random points of the search box in
+    the parameters not in ``affine`` (those keep their order-one values)."""
     base = np.array([_typical(lo, hi) for lo, hi in zip(lower, upper, strict=True)])
-    cands = []
-    for scale in (1.0, 0.1, 0.5, 2.0, 10.0):
-        theta = clip_into(base * scale, lower, upper)
-        cands.append(theta)
-        refined = _solve_affine(fn, jac, X, y, theta, lower, upper)
-        if refined is not None:
-            cands.append(refined)
-    return best_starts(fn, X, y, cands, (lower, upper), keep=4)
+    nonlin = [j for j in range(base.size) if j not in affine]
+    thetas = np.tile(base, (n + 1 if nonlin else 1, 1))
+    if nonlin:
+        thetas[1:, nonlin] = quasi_random([ranges[j] for j in nonlin], n)
+    return clip_into(thetas, lower, upper)
 
 
-def _solve_affine(fn, jac, X, y, theta, lower, upper) -> np.ndarray | None:
+def _box_starts(fn, columns, X, y, lower, upper, ranges, affine) -> list[np.ndarray]:
+    """Starts for a custom law: quasi-random points of its search box in the parameters that
+    enter non-linearly, the affine ones solved for each point by linear least squares
+    (variable projection; relative errors when y > 0), best first by `batch_scores`."""
+    d = lower.size - len(affine)
+    n = 2 ** int(np.clip(np.ceil(np.log2(SAMPLES_PER_PARAM * max(d, 1))), 6, 12))
+    while n > 64 and n * y.size > SAMPLE_WORK:
+        n //= 2
+    thetas = _box_points(ranges, affine, n, lower, upper)
+    if affine:
+        thetas = _solve_affine(fn, columns, X, y, thetas, affine, lower, upper)
+    scores = batch_scores(fn, X, y, thetas)
+    order = np.argsort(scores, kind="stable")
+    keep = order[np.isfinite(scores[order])]
+    return list(thetas[keep if keep.size else order[:1]])
+
+
+def _solve_affine(fn, columns, X, y, thetas, affine, lower, upper) -> np.ndarray:
+    """For each row of ``thetas`` (B, p), the affine parameters that fit ``y`` best given the
+    others (one batched solve of the normal equations), clipped into their bounds."""
     with np.errstate(all="ignore"):
-        f0 = fn(X, theta)
-        J = jac(X, theta)
-        affine = []
-        for j in range(theta.size):
-            t1, t2 = theta.copy(), theta.copy()
-            t1[j] += 1.0
-            t2[j] += 2.0
-            f1, f2 = fn(X, t1), fn(X, t2)
-            scale = np.max(np.abs(f1 - f0)) + 1e-300
-            if (
-                np.all(np.isfinite(f1))
-                and np.all(np.isfinite(f2))
-                and np.max(np.abs(f2 - 2 * f1 + f0)) <= 1e-9 * scale
-                and scale > 1e-200
-            ):
-                affine.append(j)
-        if not affine or not np.all(np.isfinite(f0)) or not np.all(np.isfinite(J)):
-            return None
+        f = fn(X, thetas)  # (B, n)
+        G = columns(X, thetas)  # (B, n, k)
         w = 1.0 / np.abs(y) if np.all(y > 0) else np.ones_like(y)
-        A = J[:, affine] * w[:, None]
-        step, *_ = np.linalg.lstsq(A, (y - f0) * w, rcond=None)
-    out = theta.copy()
-    out[affine] += step
-    out = clip_into(out, lower, upper)
-    if start_score(fn, X, y, out) < start_score(fn, X, y, theta):
-        return out
-    return None
+        Gw = G * w[None, :, None]
+        rw = (y[None, :] - f) * w
+        ok = np.all(np.isfinite(Gw), axis=(1, 2)) & np.all(np.isfinite(rw), axis=1)
+        A = np.einsum("bnk,bnl->bkl", Gw[ok], Gw[ok])
+        b = np.einsum("bnk,bn->bk", Gw[ok], rw[ok])
+        ridge = 1e-12 * np.einsum("bkk->b", A)[:, None, None] * np.eye(len(affine))
+        try:
+            step = np.linalg.solve(A + ridge + 1e-300, b[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            step = (np.linalg.pinv(A) @ b[..., None])[..., 0]
+    out = thetas.copy()
+    sub = out[ok]
+    sub[:, affine] += np.where(np.isfinite(step), step, 0.0)
+    out[ok] = sub
+    return clip_into(out, lower, upper)

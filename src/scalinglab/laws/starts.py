@@ -3,7 +3,9 @@
 Every law's ``init`` proposes a handful of candidate parameter vectors (from linearised fits,
 break points at data quantiles, small grids over the non-linear parameters); `best_starts`
 clips them into the law's bounds and keeps the few that already fit the data best, so the
-solver's multi-start begins near the optimum.
+solver's multi-start begins near the optimum. Laws with no such knowledge (custom
+expressions) draw quasi-random points of a search box instead (`search_range`,
+`quasi_random`).
 
 >>> import numpy as np
 >>> intercept, slope = linear_fit(np.array([1.0, 2.0, 3.0]), np.array([3.0, 5.0, 7.0]))
@@ -13,7 +15,9 @@ solver's multi-start begins near the optimum.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -107,3 +111,88 @@ def best_starts(
         if len(out) == keep:
             break
     return out
+
+
+# --------------------------------------------------------------------------- quasi-random starts
+# Magnitudes a parameter with no other hint is searched over (log-uniform), and those of an
+# exponent (a power of a variable): scaling exponents lie well inside 0.01..5.
+MAGNITUDES = (1e-4, 1e4)
+EXPONENTS = (1e-2, 5.0)
+
+
+@dataclass(frozen=True)
+class SearchRange:
+    """Where the quasi-random starts of one parameter are drawn, from t in [0, 1]:
+
+    * ``"lin"``: uniformly on [a, b];
+    * ``"log"``: shift + sign·m, m log-uniform on [a, b] (a > 0);
+    * ``"signed"``: ±m, m log-uniform on [a, b] (t < ½ negative, t > ½ positive).
+    """
+
+    kind: str
+    a: float
+    b: float
+    shift: float = 0.0
+    sign: float = 1.0
+
+    def at(self, t: np.ndarray) -> np.ndarray:
+        if self.kind == "lin":
+            return self.a + t * (self.b - self.a)
+        la, lb = np.log(self.a), np.log(self.b)
+        if self.kind == "log":
+            return self.shift + self.sign * np.exp(la + t * (lb - la))
+        z = 2.0 * t - 1.0
+        return np.sign(z) * np.exp(la + np.abs(z) * (lb - la))
+
+
+def search_range(lower: float, upper: float,
+                 window: tuple[float, float] | None = None) -> SearchRange:
+    """The range to draw starts of a parameter bounded by [lower, upper] from. ``window``:
+    the magnitudes it plausibly takes, when known (an exponent's `EXPONENTS`, or the range of
+    the variable a location is compared with); a parameter bounded on both sides is otherwise
+    drawn uniformly between its bounds (log-uniformly if they are positive and a factor 100 or
+    more apart), one bounded on one side at log-uniform distances `MAGNITUDES` from it.
+
+    >>> search_range(0, math.inf)
+    SearchRange(kind='log', a=0.0001, b=10000.0, shift=0.0, sign=1.0)
+    >>> search_range(0, 1)
+    SearchRange(kind='lin', a=0.0, b=1.0, shift=0.0, sign=1.0)
+    >>> search_range(0, 1e15, window=(1e6, 1e12))
+    SearchRange(kind='log', a=1000000.0, b=1000000000000.0, shift=0.0, sign=1.0)
+    >>> search_range(-math.inf, math.inf, EXPONENTS).kind
+    'signed'
+    """
+    lo_ok, hi_ok = math.isfinite(lower), math.isfinite(upper)
+    if window is not None and lower >= 0:
+        a, b = max(window[0], lower), min(window[1], upper)
+        if 0 < a < b:
+            return SearchRange("log", a, b)
+    a, b = window or MAGNITUDES
+    if lo_ok and hi_ok:
+        if lower > 0 and upper / lower >= 100:
+            return SearchRange("log", float(lower), float(upper))
+        return SearchRange("lin", float(lower), float(upper))
+    if lo_ok:
+        s = max(1.0, abs(lower))
+        return SearchRange("log", a * s, b * s, shift=float(lower))
+    if hi_ok:
+        s = max(1.0, abs(upper))
+        return SearchRange("log", a * s, b * s, shift=float(upper), sign=-1.0)
+    return SearchRange("signed", a, b)
+
+
+def quasi_random(ranges: Sequence[SearchRange], n: int, seed: int = 0) -> np.ndarray:
+    """``n`` (a power of 2) scrambled Sobol points (scipy.stats.qmc) mapped into ``ranges``:
+    (n, len(ranges)). Quasi-random points cover a box more evenly than random ones, so fewer
+    are needed to land one in every basin; the seed makes them reproducible.
+
+    >>> P = quasi_random([SearchRange("lin", 0, 1), SearchRange("log", 1e-2, 1e2)], 64)
+    >>> P.shape, bool(P[:, 1].min() >= 1e-2 and P[:, 1].max() <= 1e2)
+    ((64, 2), True)
+    """
+    from scipy.stats import qmc
+
+    if not ranges:
+        return np.zeros((1, 0))
+    T = qmc.Sobol(len(ranges), scramble=True, seed=seed).random_base2(int(math.log2(n)))
+    return np.column_stack([r.at(T[:, j]) for j, r in enumerate(ranges)])

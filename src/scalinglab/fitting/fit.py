@@ -293,9 +293,11 @@ def _convergence_messages(law: Law, converged: bool, unc: uncertainty.Uncertaint
     if not converged:
         warn.append(
             f"the fit of law {law.name!r} did not converge: the solvers stopped short of the "
-            "convergence test (a Gauss–Newton step would still lower the objective), so the "
-            "parameters and intervals may be off; check the law's bounds and the data's scale, "
-            "or fix a parameter"
+            "convergence test (a Gauss–Newton step would still lower the objective), often "
+            "because the best fit is a limit the law only approaches (parameters running off "
+            "together, towards a bound or infinity): the law may not suit this data. Its "
+            "parameters and intervals are not to be trusted; fix a parameter, narrow the "
+            "bounds, or choose another law"
         )
     k = unc.n_unconverged
     if unc.method == "bootstrap" and k:

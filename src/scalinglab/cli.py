@@ -14,6 +14,7 @@ power ...
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -124,9 +125,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _compare(args)
             else:
                 _laws()
+        sys.stdout.flush()
     except ScalingLabError as e:
         print(f"scalinglab: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader closed the pipe early (`scalinglab fit --json ... | head -1`): not an
+        # error of ours. Point stdout at /dev/null so the flush at exit does not raise again
+        # (the recipe of Python's signal module documentation).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     return 0
 
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import json
 import keyword
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -157,6 +159,7 @@ def _law_spec(law: Law) -> dict[str, Any]:
         "params": [{"name": p.name, "lower": p.lower, "upper": p.upper, "log": p.log}
                    for p in law.params],
         "direction": law.direction,
+        "options": dict(law.options),
     }
 
 
@@ -203,7 +206,7 @@ def _law_from_spec(spec: dict[str, Any]) -> Law:
         return Law.from_expression(spec["expression"], params=params,
                                    variables=spec["variables"], name=spec["name"],
                                    direction=spec.get("direction", "either"))
-    law = get_law(spec["name"])
+    law = get_law(spec["name"], **spec.get("options", {}))
     if [p.name for p in law.params] != [p["name"] for p in spec["params"]]:
         raise ScalingLabError(
             f"law {spec['name']!r} in this JSON has parameters "
@@ -212,21 +215,56 @@ def _law_from_spec(spec: dict[str, Any]) -> Law:
     return law
 
 
-def load_fit(text: str) -> FitResult:
-    """Rebuild a `FitResult` from `to_json` output (exact numbers; bands work again)."""
+def _json_text(source: str | os.PathLike[str]) -> tuple[str, str]:
+    """(text, where): JSON text as given, or read from a path (str or pathlib.Path)."""
+    if isinstance(source, str) and source.lstrip().startswith(("{", "[")):
+        return source, ""
+    if not isinstance(source, str | os.PathLike):
+        raise ScalingLabError(
+            "load_fit takes the JSON text of a fit (from res.to_json()) or a path to a file "
+            f"holding it, not {type(source).__name__}"
+        )
+    path = Path(source)
+    try:
+        return path.read_text(encoding="utf-8"), f" (in {str(path)!r})"
+    except FileNotFoundError:
+        raise ScalingLabError(
+            f"no such file: {str(path)!r}. load_fit takes the JSON text of a fit (from "
+            "res.to_json()) or a path to a file holding it"
+        ) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScalingLabError(f"could not read {str(path)!r}: {e}") from None
+
+
+def load_fit(source: str | os.PathLike[str]) -> FitResult:
+    """Rebuild a `FitResult` from `to_json` output (exact numbers; bands work again):
+    the JSON text itself, or a path (str or pathlib.Path) to a file holding it.
+
+    >>> import tempfile, pathlib, numpy as np
+    >>> import scalinglab as sl
+    >>> x = np.logspace(2, 6, 20)
+    >>> res = sl.fit({"D": x, "loss": 3 * x ** -0.3 + 0.2}, x="D", y="loss", ci=None)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "fit.json"
+    >>> _ = path.write_text(res.to_json())
+    >>> sl.load_fit(path).params == sl.load_fit(str(path)).params == res.params
+    True
+    """
+    text, where = _json_text(source)
     try:
         doc = _unclean(json.loads(text))
     except (TypeError, json.JSONDecodeError) as e:
-        raise ScalingLabError(f"not a scalinglab fit in JSON: {e}") from None
+        raise ScalingLabError(f"not a scalinglab fit in JSON{where}: {e}") from None
     if not isinstance(doc, dict) or "law" not in doc or "params" not in doc:
-        raise ScalingLabError("not a scalinglab fit in JSON: 'law' and 'params' are missing")
+        raise ScalingLabError(
+            f"not a scalinglab fit in JSON{where}: 'law' and 'params' are missing")
     if doc.get("format", 0) > FORMAT:
         raise ScalingLabError(
             f"this fit was saved by scalinglab {doc.get('scalinglab')} in a newer format; upgrade"
         )
     law = _law_from_spec(doc["law"])
     st = doc["settings"]
-    pmap = ParamMap.build(law, fixed=st.get("fixed"), tie=st.get("tie"))
+    pmap = ParamMap.build(law, fixed=st.get("fixed"), tie=st.get("tie"),
+                          bounds={k: tuple(v) for k, v in (st.get("bounds") or {}).items()})
     # saved without its data: the objective keeps no rows (predict, bands and intervals
     # need only the law, the parameters and the uncertainty)
     o = doc.get("objective") or {"X": np.zeros((len(law.variables), 0)), "target": [],

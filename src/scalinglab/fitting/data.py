@@ -57,6 +57,7 @@ class Prepared:
     # row is its own cluster
     clusters: np.ndarray | None = None
     cluster_by: str | None = None  # what made the clusters: "x" (repeated x) or a column
+    space: str = "log"  # where residuals are measured (a rate with zeros moves to "linear")
 
     def to_user(self, values: np.ndarray) -> np.ndarray:
         """Law output → the user's metric."""
@@ -252,20 +253,35 @@ def prepare(
                             f"are fitted to the error {ceiling!r} - {y}.")
         else:
             notes.insert(0, f"'{y}' is treated as higher-is-better ({why}).")
-    elif (law.direction == "increasing" and len(yv) > 2 and np.ptp(yv) > 0 and np.ptp(X[0]) > 0
-          and np.corrcoef(X[0], yv)[0, 1] < 0):
-        notes.append(f"law {law.name!r} increases with x but '{y}' decreases: is '{y}' a loss? "
-                     "Consider a decreasing family.")
+    else:
+        if ceiling is not None:  # a lower-is-better rate with a declared range (an error rate)
+            outside = (yv > ceiling) | (yv < 0)
+            if outside.any():
+                raise ScalingLabError(
+                    f"column {y!r} has ceiling {ceiling:g}, but rows {_rows(index, outside)} "
+                    f"lie outside [0, {ceiling:g}]: fix them, or drop ceiling="
+                )
+        if (law.direction == "increasing" and len(yv) > 2 and np.ptp(yv) > 0
+                and np.ptp(X[0]) > 0 and np.corrcoef(X[0], yv)[0, 1] < 0):
+            notes.append(f"law {law.name!r} increases with x but '{y}' decreases: is '{y}' a "
+                         "loss? Consider a decreasing family.")
     target = (ceiling - yv) if flip else yv  # type: ignore[operator]
 
     if space == "log":
         nonpos = target <= 0
-        if nonpos.any():
-            what = f"the error {ceiling:g} - {y}" if flip else f"column {y!r}"
+        what = f"the error {ceiling:g} - {y}" if flip else f"column {y!r}"
+        if nonpos.any() and ceiling is None:
             raise ScalingLabError(
                 f"{what} has values <= 0 (rows {_rows(index, nonpos)}), and residuals are "
                 "measured in log space: drop those rows or pass space='linear'"
             )
+        if nonpos.any():
+            # A rate reaches its ends (a pass rate of 0, an accuracy of 100%): log residuals
+            # cannot measure those points, and they are data, not errors.
+            space = "linear"
+            notes.append(f"{what} is 0 at rows {_rows(index, nonpos)}, which log-space "
+                         "residuals cannot measure: the fit is made in linear space "
+                         "(space='linear').")
 
     # ---- fit range
     range_var = None
@@ -312,7 +328,7 @@ def prepare(
     return Prepared(
         X=X, y=yv, target=target, weights=w, in_range=in_range, frame=out, x_cols=x_cols,
         y_col=y, higher_is_better=hib, ceiling=ceiling, flip=flip, range_on=range_var, notes=notes,
-        rows=rows, clusters=clusters, cluster_by=cluster_by,
+        rows=rows, clusters=clusters, cluster_by=cluster_by, space=space,
     )
 
 

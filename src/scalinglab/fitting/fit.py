@@ -120,8 +120,12 @@ def fit_prepared(
     starts: Sequence[Mapping[str, float]] | None = None, fit_range: Any = "from-prep",
     multistart: bool = True, cap: IterationCap | None = None,
 ) -> FitResult:
-    """Fit an already validated table (the widget reuses one `Prepared` across laws)."""
-    pmap = ParamMap.build(law, fixed=fixed, tie=tie)
+    """Fit an already validated table (the widget reuses one `Prepared` across laws).
+    The residuals are measured in ``prep.space`` (``space``, unless `prepare` moved a rate
+    with zeros to linear space)."""
+    space = prep.space
+    bounds = level_bounds(law, prep)
+    pmap = ParamMap.build(law, fixed=fixed, tie=tie, bounds=bounds)
     m = prep.in_range & (prep.weights > 0)
     dof_msgs, clusters = check_dof(prep.X[:, m], fitted_clusters(prep, m), pmap.q, law.name)
     obj = Objective(pmap, prep.X[:, m], prep.target[m], prep.weights[m], space=space, loss=loss,
@@ -156,7 +160,7 @@ def fit_prepared(
     metrics["converged"] = pf.converged
     settings = fit_settings(prep, m, fit_range, loss=loss, delta=delta, asymmetry=asymmetry,
                             space=space, ci=ci, n_boot=n_boot, level=level, seed=seed,
-                            fixed=dict(fixed or {}), tie=dict(tie or {}))
+                            fixed=dict(fixed or {}), tie=dict(tie or {}), bounds=bounds)
     return FitResult(
         law=law, params=params, x=prep.x_cols, y=prep.y_col, data=prep.frame, objective=obj,
         u=pf.u, uncertainty=unc, metrics=metrics, settings=settings,
@@ -273,7 +277,7 @@ def bound_warnings(pmap: ParamMap, theta: np.ndarray) -> list[str]:
     for i, p in enumerate(pmap.law.params):
         if i not in pmap.free:
             continue
-        for bound, side in ((p.lower, "lower"), (p.upper, "upper")):
+        for bound, side in ((pmap.lower[i], "lower"), (pmap.upper[i], "upper")):
             if np.isfinite(bound) and abs(theta[i] - bound) <= 1e-6 * max(1.0, abs(bound)):
                 out.append(
                     f"parameter {p.name!r} sits on its {side} bound {bound:g}: the data do not "
@@ -308,6 +312,23 @@ def _convergence_messages(law: Law, converged: bool, unc: uncertainty.Uncertaint
             "their last, lower-cost point, which can make the intervals slightly narrow"
         )
     return warn, notes
+
+
+def level_bounds(law: Law, prep: Prepared) -> dict[str, tuple[float, float]]:
+    """Bounds for the law's levels (`Law.levels`: a floor, a ceiling) from the metric's range:
+    [0, ceiling] for a rate (a higher-is-better metric, or one with a declared ceiling).
+    The error a flipped law fits lies in the same range. Otherwise none.
+
+    >>> import numpy as np
+    >>> from scalinglab.fitting.data import prepare
+    >>> p = prepare({"N": [1e8, 1e9, 1e10, 1e11], "pass_rate": [0.02, 0.1, 0.4, 0.6]}, "N",
+    ...             "pass_rate", get_law("sigmoid"))
+    >>> level_bounds(get_law("sigmoid"), p)
+    {'floor': (0.0, 1.0), 'ceiling': (0.0, 1.0)}
+    """
+    if prep.ceiling is None or not law.levels:
+        return {}
+    return {name: (0.0, float(prep.ceiling)) for name in law.levels}
 
 
 def _range_of(prep: Prepared, m: np.ndarray) -> tuple[float, float]:

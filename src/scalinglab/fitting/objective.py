@@ -43,26 +43,40 @@ class ParamMap:
     fixed: Mapping[int, float]
     ties: Mapping[int, int]  # dependent parameter index -> source parameter index
     log: np.ndarray  # bool, per free parameter
+    lower: np.ndarray  # (p,) bounds of every parameter: the law's, or narrower ones for this fit
+    upper: np.ndarray
 
     @classmethod
     def build(
-        cls, law: Law, fixed: Mapping[str, float] | None = None, tie: Mapping[str, str] | None = None
+        cls, law: Law, fixed: Mapping[str, float] | None = None, tie: Mapping[str, str] | None = None,
+        bounds: Mapping[str, tuple[float, float]] | None = None,
     ) -> ParamMap:
+        """``bounds``: narrower bounds for some parameters in this fit (intersected with the
+        law's), e.g. a sigmoid's ceiling within [0, 1] on a rate."""
         names = law.param_names
         idx = {n: i for i, n in enumerate(names)}
         fixed = dict(fixed or {})
         tie = dict(tie or {})
-        for n in [*fixed, *tie, *tie.values()]:
+        bounds = dict(bounds or {})
+        for n in [*fixed, *tie, *tie.values(), *bounds]:
             if n not in idx:
                 raise ScalingLabError(
                     f"law {law.name!r} has no parameter {n!r}; its parameters are {list(names)}"
                 )
-        for n, v in fixed.items():
-            p = law.params[idx[n]]
-            if not np.isfinite(v) or not (p.lower <= v <= p.upper):
+        lower, upper = law.bounds
+        for n, (lo, hi) in bounds.items():
+            i = idx[n]
+            lower[i], upper[i] = max(lower[i], float(lo)), min(upper[i], float(hi))
+            if not lower[i] < upper[i]:
                 raise ScalingLabError(
-                    f"fixed value {v!r} for parameter {n!r} is outside its bounds "
-                    f"[{p.lower}, {p.upper}]"
+                    f"bounds ({lo}, {hi}) for parameter {n!r} leave nothing of its range "
+                    f"[{law.params[i].lower}, {law.params[i].upper}]"
+                )
+        for n, v in fixed.items():
+            lo, hi = lower[idx[n]], upper[idx[n]]
+            if not np.isfinite(v) or not (lo <= v <= hi):
+                raise ScalingLabError(
+                    f"fixed value {v!r} for parameter {n!r} is outside its bounds [{lo}, {hi}]"
                 )
         for dep, src in tie.items():
             if dep == src or dep in fixed or src in tie:
@@ -80,6 +94,8 @@ class ParamMap:
             fixed={idx[n]: float(v) for n, v in fixed.items()},
             ties={idx[d]: idx[s] for d, s in tie.items()},
             log=log,
+            lower=lower,
+            upper=upper,
         )
 
     @property
@@ -96,8 +112,7 @@ class ParamMap:
         return tuple(self.law.param_names[i] for i in self.free)
 
     def bounds_u(self) -> tuple[np.ndarray, np.ndarray]:
-        lo, hi = self.law.bounds
-        lo, hi = lo[list(self.free)], hi[list(self.free)]
+        lo, hi = self.lower[list(self.free)], self.upper[list(self.free)]
         with np.errstate(divide="ignore"):
             lo = np.where(self.log, np.log(np.maximum(lo, 0.0)), lo)
             hi = np.where(self.log, np.log(hi), hi)
@@ -120,8 +135,7 @@ class ParamMap:
         """θ (..., p) → u (..., q), clipped strictly inside the bounds."""
         theta = np.asarray(theta, dtype=float)
         vals = theta[..., list(self.free)]
-        lo, hi = self.law.bounds
-        lo, hi = lo[list(self.free)], hi[list(self.free)]
+        lo, hi = self.lower[list(self.free)], self.upper[list(self.free)]
         span = np.where(np.isfinite(hi - lo), hi - lo, np.abs(vals) + 1.0)
         vals = np.clip(vals, lo + 1e-9 * span, hi - 1e-9 * span)
         vals = np.where(self.log, np.maximum(vals, 1e-250), vals)

@@ -118,8 +118,7 @@ def _starts(obj: Objective, extra: list[np.ndarray] | None, seed: int,
         cands = _best_by_objective(obj, cands, MAX_STARTS)
     cands += [np.asarray(c, dtype=float) for c in (extra or [])]
     if not cands:
-        lo, hi = obj.law.bounds
-        cands = [np.clip(np.ones(obj.law.n_params), lo, hi)]
+        cands = [np.clip(np.ones(obj.law.n_params), obj.pmap.lower, obj.pmap.upper)]
     U = [obj.pmap.u(c) for c in cands if np.all(np.isfinite(c))]
     if not U:
         raise ScalingLabError(f"law {obj.law.name!r} found no finite starting point for this data")

@@ -15,6 +15,8 @@ exporters need to know about a family lives on its `Law` object:
   with the parameters' symbols, `latex` with fitted numbers.
 * ``python``: the body of a Python function of the variables, with the parameters as local
   names, that computes exactly what ``fn`` computes (numpy as ``np``). Exports use it.
+* ``levels``: parameters that are values of the output (a floor, a ceiling); a fit to a
+  metric with a known range (a rate) keeps them inside it.
 
 Example
 -------
@@ -77,6 +79,7 @@ class Param:
 
 
 _PLACEHOLDER = re.compile(r"<([A-Za-z_][A-Za-z0-9_]*)>")
+_MINUS_PLACEHOLDER = re.compile(r"(-)?<([A-Za-z_][A-Za-z0-9_]*)>")
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,6 +107,12 @@ class Law:
     fn_jac: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, Sequence[np.ndarray]]] | None = None
     # The source text of a law built by `Law.from_expression` (so exports can rebuild it).
     expression: str | None = None
+    # Constants a law family was built with (`get_law(name, **options)`), e.g. the NMT law's
+    # reference sizes: kept so that exports and JSON rebuild the same law.
+    options: Mapping[str, float] = field(default_factory=dict)
+    # Parameters that are values of the law's output (a floor, a ceiling, a limit): on a
+    # metric with a known range (a rate in [0, 1], or [0, ceiling]) the fit bounds them by it.
+    levels: tuple[str, ...] = ()
     # Optional: X (k, n) -> (n,) bool, the rows where the law is undefined (not finite) for
     # every parameter value: the domain check of a law that does not simply need x > 0.
     undefined_rows: Callable[[np.ndarray], np.ndarray] | None = None
@@ -132,14 +141,22 @@ class Law:
         return _PLACEHOLDER.sub(lambda m: symbols.get(m.group(1), m.group(1)), self.template)
 
     def latex(self, values: Mapping[str, float], digits: int = 4) -> str:
-        """The formula with numbers in place of parameters (negative numbers bracketed)."""
+        """The formula with numbers in place of parameters: a negative number after a minus
+        sign flips it (x^{-<b>} with b = −0.5 reads x^{0.5}), elsewhere it is bracketed.
 
-        def num(name: str) -> str:
-            v = float(values[name])
-            s = _latex_number(v, digits)
+        >>> import scalinglab as sl
+        >>> sl.get_law("power").latex({"a": 2.0, "b": -0.5})
+        '2\\\\,x^{0.5}'
+        """
+
+        def num(m: re.Match) -> str:
+            v = float(values[m.group(2)])
+            s = _latex_number(abs(v) if m.group(1) and v < 0 else v, digits)
+            if m.group(1):
+                return s if v < 0 else f"-{s}"
             return f"({s})" if v < 0 else s
 
-        return _PLACEHOLDER.sub(lambda m: num(m.group(1)), self.template)
+        return _MINUS_PLACEHOLDER.sub(num, self.template)
 
     # ----------------------------------------------------------------- evaluation
     def theta(self, values: Mapping[str, float]) -> np.ndarray:

@@ -5,9 +5,12 @@
 * `kaplan`: L(N, D) = [(N_c/N)^(α_N/α_D) + D_c/D]^α_D (Kaplan et al. 2020), evaluated in log
   space (log-sum-exp) so that no power overflows.
 * `nmt_encoder_decoder`: L = α·(N̄_e/N_e)^p_e·(N̄_d/N_d)^p_d + L∞ (Ghorbani et al. 2021). Only
-  the product α·N̄_e^p_e·N̄_d^p_d is identifiable, so N̄_e = N̄_d = 10^8 parameters are fixed
-  constants (`NMT_NBAR_E`, `NMT_NBAR_D`): α is the reducible loss of a model with 10^8
-  encoder and 10^8 decoder parameters.
+  the product α·N̄_e^p_e·N̄_d^p_d is identifiable, so the reference sizes N̄_e, N̄_d are fixed
+  constants, not parameters: Ghorbani et al. normalise by the encoder and decoder sizes of a
+  reference model of their own. The registered law takes N̄_e = N̄_d = 10^8 (`NMT_NBAR_E`,
+  `NMT_NBAR_D`), so α is the reducible loss of a model with 10^8 encoder and 10^8 decoder
+  parameters; `nmt_encoder_decoder` (or ``get_law("nmt_encoder_decoder", nbar_e=…,
+  nbar_d=…)``) builds it with other reference sizes, which changes α's meaning and no fit.
 
 >>> import numpy as np
 >>> import scalinglab as sl
@@ -26,7 +29,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from scalinglab.laws.base import Law, Param, stack_jac, unpack
+from scalinglab.errors import ScalingLabError
+from scalinglab.laws.base import Law, Param, _latex_number, stack_jac, unpack
 from scalinglab.laws.registry import register
 from scalinglab.laws.starts import batch_scores, best_starts, clip_into, lstsq
 
@@ -241,76 +245,87 @@ KAPLAN = register(
 
 
 # --------------------------------------------------------------------------- nmt_encoder_decoder
-def _nmt_g(X: np.ndarray, p_e, p_d) -> np.ndarray:
-    return np.exp(
-        np.minimum(p_e * np.log(NMT_NBAR_E / X[0]) + p_d * np.log(NMT_NBAR_D / X[1]), _CAP)
+def nmt_encoder_decoder(nbar_e: float = NMT_NBAR_E, nbar_d: float = NMT_NBAR_D) -> Law:
+    """Ghorbani et al.'s encoder-decoder law with reference sizes N̄_e, N̄_d (see the module
+    docstring): α is the reducible loss at N_e = N̄_e, N_d = N̄_d.
+
+    >>> law = nmt_encoder_decoder(nbar_e=5e8, nbar_d=5e8)
+    >>> float(law({"N_e": [5e8], "N_d": [5e8]}, alpha=0.7, p_e=0.3, p_d=0.5, L_inf=1.2)[0])
+    1.9
+    """
+    nbar_e, nbar_d = float(nbar_e), float(nbar_d)
+    if not (nbar_e > 0 and nbar_d > 0 and np.isfinite(nbar_e) and np.isfinite(nbar_d)):
+        raise ScalingLabError(
+            f"the reference sizes nbar_e, nbar_d must be positive numbers, not {nbar_e!r}, "
+            f"{nbar_d!r}")
+
+    def g(X: np.ndarray, p_e, p_d) -> np.ndarray:
+        return np.exp(np.minimum(p_e * np.log(nbar_e / X[0]) + p_d * np.log(nbar_d / X[1]),
+                                 _CAP))
+
+    def fn(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        alpha, p_e, p_d, L_inf = unpack(theta, 4)
+        return alpha * g(X, p_e, p_d) + L_inf
+
+    def jac(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        alpha, p_e, p_d, _ = unpack(theta, 4)
+        G = g(X, p_e, p_d)
+        return stack_jac(G, alpha * G * np.log(nbar_e / X[0]), alpha * G * np.log(nbar_d / X[1]),
+                         np.ones_like(G))
+
+    def init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
+        le, ld = np.log(nbar_e / X[0]), np.log(nbar_d / X[1])
+        ymin = float(np.min(y))
+        cands = []
+        for frac in (0.0, 0.5, 0.8, 0.9, 0.95):
+            L_inf = frac * ymin if ymin > 0 else 0.0
+            with np.errstate(all="ignore"):
+                c0, p_e, p_d = lstsq([np.ones_like(le), le, ld], np.log(y - L_inf))
+            cands.append(np.array([np.exp(np.clip(c0, -700, 700)), p_e, p_d, L_inf]))
+        return best_starts(fn, X, y, cands, (lower, upper))
+
+    params = (
+        Param("alpha", 0.0, np.inf, log=True, latex=r"\alpha",
+              doc="reducible loss at N_e = N̄_e, N_d = N̄_d"),
+        Param("p_e", 0.0, 5.0, latex="p_e", doc="encoder exponent"),
+        Param("p_d", 0.0, 5.0, latex="p_d", doc="decoder exponent"),
+        Param("L_inf", 0.0, np.inf, latex=r"L_\infty", doc="irreducible loss"),
     )
-
-
-def _nmt(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    alpha, p_e, p_d, L_inf = unpack(theta, 4)
-    return alpha * _nmt_g(X, p_e, p_d) + L_inf
-
-
-def _nmt_jac(X: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    alpha, p_e, p_d, _ = unpack(theta, 4)
-    g = _nmt_g(X, p_e, p_d)
-    return stack_jac(
-        g,
-        alpha * g * np.log(NMT_NBAR_E / X[0]),
-        alpha * g * np.log(NMT_NBAR_D / X[1]),
-        np.ones_like(g),
-    )
-
-
-def _nmt_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
-    le, ld = np.log(NMT_NBAR_E / X[0]), np.log(NMT_NBAR_D / X[1])
-    ymin = float(np.min(y))
-    cands = []
-    for frac in (0.0, 0.5, 0.8, 0.9, 0.95):
-        L_inf = frac * ymin if ymin > 0 else 0.0
-        with np.errstate(all="ignore"):
-            c0, p_e, p_d = lstsq([np.ones_like(le), le, ld], np.log(y - L_inf))
-        cands.append(np.array([np.exp(np.clip(c0, -700, 700)), p_e, p_d, L_inf]))
-    return best_starts(_nmt, X, y, cands, NMT_ENCODER_DECODER.bounds)
-
-
-NMT_ENCODER_DECODER = register(
-    Law(
+    lower = np.array([p.lower for p in params])
+    upper = np.array([p.upper for p in params])
+    ne, nd = _size_latex(nbar_e), _size_latex(nbar_d)
+    return Law(
         name="nmt_encoder_decoder",
         variables=("N_e", "N_d"),
-        params=(
-            Param(
-                "alpha",
-                0.0,
-                np.inf,
-                log=True,
-                latex=r"\alpha",
-                doc="reducible loss at N_e = N_d = 1e8",
-            ),
-            Param("p_e", 0.0, 5.0, latex="p_e", doc="encoder exponent"),
-            Param("p_d", 0.0, 5.0, latex="p_d", doc="decoder exponent"),
-            Param("L_inf", 0.0, np.inf, latex=r"L_\infty", doc="irreducible loss"),
-        ),
-        fn=_nmt,
-        jac=_nmt_jac,
-        init=_nmt_init,
+        params=params,
+        fn=fn,
+        jac=jac,
+        init=init,
         template=(
-            r"<alpha>\,\left(\frac{10^{8}}{N_e}\right)^{<p_e>}"
-            r"\left(\frac{10^{8}}{N_d}\right)^{<p_d>} + <L_inf>"
+            rf"<alpha>\,\left(\frac{{{ne}}}{{N_e}}\right)^{{<p_e>}}"
+            rf"\left(\frac{{{nd}}}{{N_d}}\right)^{{<p_d>}} + <L_inf>"
         ),
         python=(
             "return alpha * np.exp(\n"
-            f"    np.minimum(p_e * np.log({NMT_NBAR_E!r} / N_e) + "
-            f"p_d * np.log({NMT_NBAR_D!r} / N_d), {_CAP!r})\n"
+            f"    np.minimum(p_e * np.log({nbar_e!r} / N_e) + "
+            f"p_d * np.log({nbar_d!r} / N_d), {_CAP!r})\n"
             ") + L_inf"
         ),
         direction="decreasing",
         description=(
-            "NMT loss in encoder and decoder sizes; N̄_e = N̄_d = 1e8 fixed so the law is "
-            "identifiable."
+            f"NMT loss in encoder and decoder sizes, relative to reference sizes N̄_e = "
+            f"{nbar_e:g}, N̄_d = {nbar_d:g} (fixed, so that the law is identifiable)."
         ),
         citation="Ghorbani et al. 2021, Scaling Laws for Neural Machine Translation",
         variable_latex={"N_e": "N_e", "N_d": "N_d"},
+        options={"nbar_e": nbar_e, "nbar_d": nbar_d},
     )
-)
+
+
+def _size_latex(v: float) -> str:
+    """10^{8} for an exact power of ten, else the number as `Law.latex` writes it."""
+    k = round(np.log10(v))
+    return f"10^{{{k}}}" if v == 10.0**k else _latex_number(v, 4)
+
+
+NMT_ENCODER_DECODER = register(nmt_encoder_decoder(), factory=nmt_encoder_decoder)

@@ -1,4 +1,17 @@
-"""Power laws in one variable: `power` (Hestness et al. 2017) and `power_offset` (Henighan et al. 2020)."""
+"""Power laws in one variable: `power` (Hestness et al. 2017) and `power_offset` (Henighan et al. 2020).
+
+`power` is y = a·x^(−b) with a free sign of b: b > 0 for a falling series (a loss or an error
+against data or model size), b < 0 for a rising one (the compute-optimal model size
+N_opt ∝ C^(−b), a learning rate against batch size). The fit takes the direction from the
+data, so a rising series needs no flag and gets no bound warning.
+
+>>> import numpy as np
+>>> import scalinglab as sl
+>>> C = np.logspace(18, 23, 10)
+>>> res = sl.fit({"C": C, "N_opt": 0.09 * C ** 0.5}, x="C", y="N_opt", law="power", ci=None)
+>>> round(res.params["b"], 6), res.warnings
+(-0.5, [])
+"""
 
 from __future__ import annotations
 
@@ -47,8 +60,8 @@ def _power_fn_jac(X: np.ndarray, theta: np.ndarray) -> tuple[np.ndarray, tuple[n
 
 
 def _power_init(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
-    loga, b = loglog_line(X[0], y)
-    return [np.array([np.exp(loga), max(b, 1e-3)])]
+    loga, b = loglog_line(X[0], y)  # either sign: the line's slope sets the direction
+    return [np.array([np.exp(loga), min(max(b, -9.0), 9.0)])]
 
 
 POWER = register(
@@ -57,7 +70,7 @@ POWER = register(
         variables=("x",),
         params=(
             Param("a", 0.0, np.inf, log=True, doc="scale"),
-            Param("b", 0.0, 10.0, doc="exponent"),
+            Param("b", -10.0, 10.0, doc="exponent: > 0 falling, < 0 rising (y ∝ x^|b|)"),
         ),
         fn=_power,
         jac=_power_jac,
@@ -65,7 +78,8 @@ POWER = register(
         init=_power_init,
         template=r"<a>\,x^{-<b>}",
         python="return a * x ** (-b)",
-        description="Pure power law: the power-law region of a learning curve.",
+        description=("Pure power law, falling (b > 0: the power-law region of a learning "
+                     "curve) or rising (b < 0: N_opt against compute)."),
         citation="Hestness et al. 2017, Deep Learning Scaling is Predictable, Empirically",
     )
 )
@@ -113,6 +127,7 @@ POWER_OFFSET = register(
         fn=_power_offset,
         jac=_power_offset_jac,
         fn_jac=_power_offset_fn_jac,
+        levels=("c",),
         init=_power_offset_init,
         template=r"<a>\,x^{-<b>} + <c>",
         python="return a * x ** (-b) + c",

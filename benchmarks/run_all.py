@@ -1,7 +1,8 @@
 """Time scalinglab against its peers, in one process, on the same data; write RESULTS.md.
 
-Peers: scipy's ``curve_fit`` (what notebooks use today), lmfit, and the published recipe for
-the Chinchilla fit (Besiroglu et al. 2024: 4,500 L-BFGS starts, see chinchilla_grid.py).
+Peers: scipy's ``curve_fit`` (what notebooks use today), lmfit, the published recipe for
+the Chinchilla fit (Besiroglu et al. 2024: 4,500 L-BFGS starts, see chinchilla_grid.py), and
+for custom laws a ``least_squares`` multi-start (custom_laws.py).
 
     python benchmarks/run_all.py            # everything, including the ~4-minute grid
     python benchmarks/run_all.py --quick    # reuse results/chinchilla_grid.json for the grid
@@ -34,6 +35,7 @@ HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 import bench_compute  # noqa: E402
 from chinchilla_grid import grid_fit  # noqa: E402
+from custom_laws import run as bench_custom_laws  # noqa: E402
 
 warnings.simplefilter("ignore")
 TRUE = {"a": 40.0, "b": 0.25, "c": 1.7}
@@ -290,6 +292,9 @@ def main() -> None:
     sections += ["## Bootstrap on a big table: 1,000 resamples, up to 200,000 rows", "", *rows, ""]
     compute = bench_compute.write()  # results/compute_optimal.md, appended below
     iso_cpu = compute["isoflop (exact profile)|bootstrap"]
+    rows, custom = bench_custom_laws()
+    sections += ["## Custom laws (3 to 8 parameters) vs a `least_squares` multi-start", "",
+                 *rows, ""]
     goals += [
         f"| 1-D refit + bootstrap band, 200 points | ≤ 100 ms | {boot['bootstrap_ms']:.0f} ms wall, "
         f"{boot['bootstrap_cpu']:.0f} ms CPU | "
@@ -307,6 +312,9 @@ def main() -> None:
         f"{big['per_row_ratio']:.2f}× | {'met' if big['per_row_ratio'] <= 1.25 else 'NOT met'} |",
         f"| isoFLOP plan with 1,000-resample intervals, bundled table | ≤ 1 s | "
         f"{iso_cpu * 1000:.0f} ms CPU | {'met' if iso_cpu <= 1.0 else 'NOT met'} |",
+        f"| custom laws at the best of 300 random starts + truth | objective ≤ 0.1% above | "
+        f"worst {custom['custom_worst_rel']:+.1e} | "
+        f"{'met' if custom['custom_worst_rel'] <= 1e-3 else 'NOT met'} |",
     ]
     extra = []
     for md in sorted((HERE / "results").glob("*.md")):

@@ -67,7 +67,9 @@ def fit(
         are kept in ``res.data`` with ``in_range=False``.
     loss : ``"l2"``, ``"huber"`` (threshold ``delta``) or ``"asymmetric"`` (over-prediction
         weighted by ``asymmetry``: fits the lower envelope of noisy runs).
-    space : where residuals are measured: ``"log"`` (relative errors) or ``"linear"``.
+    space : where residuals are measured: ``"log"`` (relative errors) or ``"linear"``. A rate
+        (a metric with a ceiling) that reaches 0 is fitted in linear space, and the notes
+        say so.
     ci : ``"bootstrap"`` (``n_boot`` case resamples, solved as one batch; whole clusters when
         rows share their x values, see ``cluster``), ``"delta"``, None.
     level : confidence level of intervals and bands.
@@ -76,7 +78,10 @@ def fit(
     fixed : parameters held at given values, e.g. ``{"c": 1.7}``.
     tie : parameters that follow another, e.g. ``{"beta": "alpha"}``.
     higher_is_better, ceiling : for accuracy-like metrics; detected from the column name and
-        the values (a 0–100 scale is taken as percent) when not given.
+        the values (a 0–100 scale is taken as percent) when not given. A metric with a
+        ceiling (or a lower-is-better one given ``ceiling=``, such as an error rate) is a
+        rate: the law's levels (`Law.levels`, e.g. the sigmoid's floor and ceiling) are
+        bounded by [0, ceiling] in the fit and in every bootstrap resample.
     starts : extra starting points (dicts of parameter values) for the multi-start solver.
     multistart : False tries only the law's data-driven starts and ``starts``, without the
         jittered copies: a quicker refit when ``starts`` holds a fit of nearby data (the
@@ -90,6 +95,11 @@ def fit(
         the same value there; False: every row on its own. ``res.notes`` says which.
     shared : with ``group``, parameters that take one value across all groups (e.g. a
         common floor ``["c"]``): one joint fit, read per group; see `fitting.joint`.
+
+    Every fit without a cap ends on a convergence test (see `fitting.solver.convergence`):
+    ``res.metrics["converged"]`` says whether it passed, and a fit that did not carries a
+    warning naming the law. ``res.metrics["boot_unconverged"]`` counts bootstrap resamples
+    stopped by their iteration limit (a note says so when there are any).
     """
     law = get_law(law)
     if not 0 < level < 1:

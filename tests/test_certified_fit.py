@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+import pandas as pd
 import pytest
 from custom_cases import (
     Case,
@@ -41,6 +43,18 @@ def test_custom_law_ends_at_its_optimum_not_on_an_iteration_cap(make):
     res = fitted(case)
     ref = reference_optimum(case, [case.truth, res.params])
     assert res.metrics["objective"] <= ref * (1 + 1e-6)
+    assert res.metrics["converged"] is True
+
+
+def test_exponential_on_a_wide_range_does_not_collapse_to_a_flat_line():
+    # The widget's benchmark data (a power law over five decades), one brush range: the
+    # exponential's log-linear starts led to a flat line (a = 8e-123, objective 3.42, and no
+    # warning); its optimum (objective 0.207) needs a decay rate ~80 per span of x.
+    rng = np.random.default_rng(0)
+    D = np.logspace(6, 11, 200)
+    df = pd.DataFrame({"D": D, "loss": 1.69 + 406.4 * D**-0.34 * np.exp(rng.normal(0, 0.02, 200))})
+    res = sl.fit(df, x="D", y="loss", law="exponential", fit_range=(2.79e6, 3.65e9), ci=None)
+    assert res.metrics["objective"] < 0.21
     assert res.metrics["converged"] is True
 
 

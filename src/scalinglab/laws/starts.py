@@ -59,12 +59,22 @@ def log_quantiles(x: np.ndarray, qs: Sequence[float]) -> list[float]:
 
 
 def clip_into(theta: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Move a start strictly inside the bounds (log-space parameters stay positive)."""
+    """Move a start strictly inside the bounds (log-space parameters stay positive): by 1e-6
+    of the range when it is finite, else by 1e-12 relative to the bound (a positive scale
+    may start at 1e-9: a decay rate of x in the billions).
+
+    >>> clip_into(np.array([0.0, 1e-9, 2.0]), np.array([0.0, 0.0, 0.0]),
+    ...           np.array([1.0, np.inf, 1.0])).tolist()
+    [1e-06, 1e-09, 0.999999]
+    """
     theta = np.where(np.isfinite(theta), theta, 1.0)
-    span = np.where(np.isfinite(upper - lower), upper - lower, 1.0)
-    lo = np.where(np.isfinite(lower), lower + 1e-6 * span, -np.inf)
-    hi = np.where(np.isfinite(upper), upper - 1e-6 * span, np.inf)
-    lo = np.where(lower == 0, np.maximum(lo, 1e-12), lo)
+    finite = np.isfinite(upper - lower)
+    span = np.where(finite, upper - lower, 1.0)
+    margin_lo = np.where(finite, 1e-6 * span, 1e-12 * np.maximum(1.0, np.abs(lower)))
+    margin_hi = np.where(finite, 1e-6 * span, 1e-12 * np.maximum(1.0, np.abs(upper)))
+    with np.errstate(invalid="ignore"):
+        lo = np.where(np.isfinite(lower), lower + margin_lo, -np.inf)
+        hi = np.where(np.isfinite(upper), upper - margin_hi, np.inf)
     return np.clip(theta, lo, hi)
 
 

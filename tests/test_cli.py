@@ -75,3 +75,15 @@ def test_json_piped_into_head_exits_quietly(tmp_path):
     out = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True)
     assert out.stdout.startswith("{")
     assert "Traceback" not in out.stderr and "BrokenPipe" not in out.stderr, out.stderr
+
+
+def test_compare_says_which_fits_did_not_converge(csv, capsys, monkeypatch):
+    from scalinglab.fitting import solver
+
+    monkeypatch.setattr(solver, "SCREEN_ITER", 1)
+    monkeypatch.setattr(solver, "POLISH_ITER", 1)
+    monkeypatch.setattr(solver, "FINISH_BUDGET", 0)
+    assert main(["compare", csv, "--x", "D", "--y", "loss", "--laws", "power_offset"]) == 0
+    out = capsys.readouterr().out
+    assert "note: the fit of law 'power_offset' did not converge" in out
+    assert "note: held-out fit: the fit of law 'power_offset' did not converge" in out

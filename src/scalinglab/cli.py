@@ -103,6 +103,10 @@ def _compare(args: argparse.Namespace) -> None:
                   space=args.space, ci=None)
     print(cmp.table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(cmp.message)
+    for kind, fits in (("", cmp.results), ("held-out fit: ", cmp.holdout_results)):
+        for name, res in fits.items():
+            for msg in res.warnings:
+                print(f"note: {kind}{msg}" if name in msg else f"note: {kind}{name}: {msg}")
 
 
 def _laws() -> None:

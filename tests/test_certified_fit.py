@@ -89,6 +89,12 @@ def test_standard_laws_record_convergence(loss_table):
     df = sl.datasets.load("chinchilla")
     res = sl.fit(df, x=["N", "D"], y="loss", law="chinchilla", loss="huber", ci=None)
     assert res.metrics["converged"] is True
+    # a joint fit with a shared parameter is a full fit too
+    other = loss_table.assign(loss=loss_table.loss * 1.1)
+    both = pd.concat([loss_table.assign(model="small"), other.assign(model="large")])
+    joint = sl.fit(both, x="D", y="loss", group="model", shared=["c"], ci=None)
+    assert joint.metrics["converged"] is True
+    assert all(r.metrics["converged"] for r in joint.values())
 
 
 def test_a_capped_fit_records_that_it_stopped_short():

@@ -46,6 +46,8 @@ def test_a_rate_bounds_the_sigmoid_ceiling_by_one(seed):
     lv = levels(res)
     assert lv.min() >= 0.0 and lv.max() <= 1.0
     assert res.ceiling == 1.0
+    ci = res.param_ci().set_index("param").loc[["floor", "ceiling"]]
+    assert (ci.lo >= 0.0).all() and (ci.hi <= 1.0).all()
 
 
 def test_a_declared_ceiling_bounds_the_levels():

@@ -157,7 +157,7 @@ def fit_prepared(
     theta = pmap.theta(pf.u)
     params = {n: float(v) for n, v in zip(law.param_names, theta, strict=True)}
 
-    conv_warnings, conv_notes = _convergence_messages(law, pf.converged, unc,
+    conv_warnings, conv_notes = convergence_messages(law, pf.converged, unc,
                                                       capped=cap is not None)
     warn_msgs = (list(dof_msgs) + conv_warnings + bound_warnings(pmap, theta)
                  + zero_width(unc, pmap, pf.u, level, law.name))
@@ -296,7 +296,7 @@ def bound_warnings(pmap: ParamMap, theta: np.ndarray) -> list[str]:
     return out
 
 
-def _convergence_messages(law: Law, converged: bool, unc: uncertainty.Uncertainty,
+def convergence_messages(law: Law, converged: bool, unc: uncertainty.Uncertainty,
                           capped: bool) -> tuple[list[str], list[str]]:
     """(warnings, notes) about where the solvers stopped. A fit under an explicit
     `IterationCap` (a widget's brush drag) records it in the metrics and says nothing: the

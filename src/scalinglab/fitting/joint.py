@@ -41,6 +41,7 @@ from scalinglab.fitting.fit import (
     bound_warnings,
     check_dof,
     cluster_notes,
+    convergence_messages,
     fit,
     fit_settings,
     zero_width,
@@ -135,7 +136,7 @@ def fit_shared(data: object, x: str | Sequence[str], y: str, law: Law, group: st
     X = np.vstack([prep.X, codes[None, :].astype(float)])
     clusters, strata = _units(prep, codes, m)
     dof_msgs, clusters = check_dof(X[:, m], clusters, pmap.q, law.name)
-    obj = Objective(pmap, X[:, m], prep.target[m], prep.weights[m], space=kw["space"],
+    obj = Objective(pmap, X[:, m], prep.target[m], prep.weights[m], space=prep.space,
                     loss=kw["loss"], delta=kw["delta"], asymmetry=kw["asymmetry"])
     starts = _starts(frame, group, keys, law, shared, index, jlaw, x, y, kw)
     ci, level = kw["ci"], kw["level"]
@@ -145,15 +146,16 @@ def fit_shared(data: object, x: str | Sequence[str], y: str, law: Law, group: st
                                 strata=strata)
     theta = pmap.theta(pf.u)
     joint_names = [p.name for p in jlaw.params]
-    warn_msgs = (list(dof_msgs)
+    conv_warnings, conv_notes = convergence_messages(law, pf.converged, unc, capped=False)
+    warn_msgs = (list(dof_msgs) + conv_warnings
                  + [w.replace(repr(n), repr(_reader(n, keys, group)))
                     for w, n in _bound_msgs(pmap, theta, joint_names)]
                  + zero_width(unc, pmap, pf.u, level, law.name))
     for msg in warn_msgs:
         warnings.warn(msg, ScalingLabWarning, stacklevel=3)
     metrics = _metrics(obj, pf.u, prep, m, unc)
-    metrics.update(objective=pf.cost, n_starts=pf.starts_tried)
-    how = dict(loss=kw["loss"], delta=kw["delta"], asymmetry=kw["asymmetry"], space=kw["space"],
+    metrics.update(objective=pf.cost, n_starts=pf.starts_tried, converged=pf.converged)
+    how = dict(loss=kw["loss"], delta=kw["delta"], asymmetry=kw["asymmetry"], space=prep.space,
                ci=ci, n_boot=kw["n_boot"], level=level, seed=kw["seed"], fixed=fixed, tie={},
                shared=shared, group=group)
     note = (f"fitted jointly with the other series of {group!r} ({len(keys)} in all): "
@@ -169,7 +171,7 @@ def fit_shared(data: object, x: str | Sequence[str], y: str, law: Law, group: st
         cols = [pmap.free.index(index[k, i]) for i in kmap.free]
         u_k = pf.u[cols]
         obj_k = Objective(kmap, sub.X[:, sub_m], sub.target[sub_m], sub.weights[sub_m],
-                          space=kw["space"], loss=kw["loss"], delta=kw["delta"],
+                          space=prep.space, loss=kw["loss"], delta=kw["delta"],
                           asymmetry=kw["asymmetry"])
         unc_k = uncertainty.Uncertainty(
             method=unc.method, resid_sd=unc.resid_sd, resid=obj_k.residuals(u_k), dof=unc.dof,
@@ -177,7 +179,8 @@ def fit_shared(data: object, x: str | Sequence[str], y: str, law: Law, group: st
             samples_u=None if unc.samples_u is None else unc.samples_u[:, cols],
             n_failed=unc.n_failed, n=unc.n_rows, n_clusters=unc.n_units)
         m_k = _metrics(obj_k, u_k, sub, sub_m, unc_k)
-        m_k.update(objective=float(obj_k.value(u_k)), n_starts=pf.starts_tried)
+        m_k.update(objective=float(obj_k.value(u_k)), n_starts=pf.starts_tried,
+                   converged=pf.converged)
         sub_clusters = None if clusters is None else clusters[rows[m]]
         results[key] = FitResult(
             law=law, params=dict(zip(law.param_names, map(float, theta[index[k]]), strict=True)),
@@ -187,7 +190,8 @@ def fit_shared(data: object, x: str | Sequence[str], y: str, law: Law, group: st
                                   else "from-prep", **how),
             higher_is_better=prep.higher_is_better, ceiling=prep.ceiling, flip=prep.flip,
             warnings=list(warn_msgs),
-            notes=[*prep.notes, note, *cluster_notes(prep, sub_clusters, ci)], group=key)
+            notes=[*prep.notes, note, *cluster_notes(prep, sub_clusters, ci), *conv_notes],
+            group=key)
     return GroupFit(results=results, failed={}, group=group, shared=tuple(shared),
                     metrics=metrics)
 

@@ -317,7 +317,7 @@ def param_intervals(
         k = small_sample_factor(unc, level)
         ql, qh = np.quantile(unc.samples_u, [a, 1 - a], axis=0)
         lo_t, hi_t = pmap.theta(u + k * (ql - u)), pmap.theta(u + k * (qh - u))
-    lo_b, hi_b = pmap.law.bounds
+    lo_b, hi_b = pmap.lower, pmap.upper  # the fit's bounds (a rate's levels within [0, ceiling])
     lo, hi = np.minimum(lo_t, hi_t), np.maximum(lo_t, hi_t)
     return np.clip(lo, lo_b, hi_b), np.clip(hi, lo_b, hi_b)
 

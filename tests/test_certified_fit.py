@@ -58,6 +58,28 @@ def test_exponential_on_a_wide_range_does_not_collapse_to_a_flat_line():
     assert res.metrics["converged"] is True
 
 
+def test_a_small_decay_rate_is_a_value_not_a_bound():
+    # On D up to 1e11 the exponential's optimum has b = 7e-11; it used to stop at b = 1e-6 (a
+    # floor its starts were clipped to, objective 0.0197) and, fitted in log, a small b was
+    # called "on its lower bound 0". A log-scaled parameter sits on 0 only where 0 would
+    # not change the fit.
+    rng = np.random.default_rng(0)
+    D = np.logspace(6, 11, 200)
+    df = pd.DataFrame({"D": D, "loss": 1.69 + 406.4 * D**-0.34 * np.exp(rng.normal(0, 0.02, 200))})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", sl.ScalingLabWarning)
+        res = sl.fit(df, x="D", y="loss", law="exponential", fit_range=(3.16e9, 2.58e12),
+                     ci="delta")
+    assert res.params["b"] < 1e-9 and res.metrics["objective"] < 5e-4
+    from scalinglab.fitting.fit import bound_warnings
+
+    pmap, theta = res.objective.pmap, res.objective.pmap.theta(res.u)
+    assert bound_warnings(pmap, theta) and not bound_warnings(pmap, theta, res.objective.X)
+    vanished = theta.copy()
+    vanished[0] = 1e-123  # a term that vanished does sit on its bound
+    assert "'a' sits on its lower bound" in bound_warnings(pmap, vanished, res.objective.X)[0]
+
+
 def test_pass_rate_sigmoid_in_linear_space_finds_the_transition():
     # Generic order-one starts put x0 at 1 (the transition far left of N = 1e8..1e11):
     # the curve was flat there and the fit stayed, R² = 0, with no warning.

@@ -159,7 +159,7 @@ def fit_prepared(
 
     conv_warnings, conv_notes = convergence_messages(law, pf.converged, unc,
                                                       capped=cap is not None)
-    warn_msgs = (list(dof_msgs) + conv_warnings + bound_warnings(pmap, theta)
+    warn_msgs = (list(dof_msgs) + conv_warnings + bound_warnings(pmap, theta, obj.X)
                  + zero_width(unc, pmap, pf.u, level, law.name))
     for msg in warn_msgs:
         warnings.warn(msg, ScalingLabWarning, stacklevel=3)
@@ -281,14 +281,29 @@ def cluster_notes(prep: Prepared, clusters: np.ndarray | None, ci: str | None) -
             "independent."]
 
 
-def bound_warnings(pmap: ParamMap, theta: np.ndarray) -> list[str]:
-    """A warning for each free parameter whose estimate sits on one of its bounds."""
+def bound_warnings(pmap: ParamMap, theta: np.ndarray, X: np.ndarray | None = None
+                   ) -> list[str]:
+    """A warning for each free parameter whose estimate sits on one of its bounds.
+
+    A scale fitted in log space (``Param.log``) never reaches its bound 0; it sits there when
+    putting it at 0 would not change the fitted values at ``X`` (a term that vanished, such
+    as a = 1e-123), not merely when it is small (a decay rate of 7e-11 on x up to 1e12 is a
+    value like any other)."""
     out = []
+    with np.errstate(all="ignore"):
+        f = None if X is None else pmap.law.fn(X, theta)
     for i, p in enumerate(pmap.law.params):
         if i not in pmap.free:
             continue
         for bound, side in ((pmap.lower[i], "lower"), (pmap.upper[i], "upper")):
-            if np.isfinite(bound) and abs(theta[i] - bound) <= 1e-6 * max(1.0, abs(bound)):
+            near = np.isfinite(bound) and abs(theta[i] - bound) <= 1e-6 * max(1.0, abs(bound))
+            if near and p.log and side == "lower" and f is not None:
+                at = theta.copy()
+                at[i] = bound
+                with np.errstate(all="ignore"):
+                    change = np.max(np.abs(pmap.law.fn(X, at) - f), initial=0.0)
+                near = bool(change <= 1e-9 * np.max(np.abs(f), initial=0.0))
+            if near:
                 out.append(
                     f"parameter {p.name!r} sits on its {side} bound {bound:g}: the data do not "
                     "pin it down within the allowed range; fix it, narrow the law, or add data"

@@ -4,12 +4,14 @@ Levenberg–Marquardt for the bootstrap.
 `point_fit` runs the law's data-driven starts and jittered copies of them through
 `batched_lm` together (a screening stage: it only sorts the starts into basins), finishes the
 best one or two with the same solver, and then certifies the best: a fit has converged when a
-Gauss–Newton step from it, kept inside the bounds, is predicted to lower the objective by less
-than `CONVERGED_RTOL` of itself (`convergence`). A fit that does not pass is handed to scipy's
-trust-region reflective ``least_squares`` (which walks curved, flat valleys that
-Levenberg–Marquardt crawls along) until it passes, within a safety budget of `FINISH_BUDGET`
-evaluations; a fit that still does not pass is returned with ``converged=False`` and the
-caller says so. It does not depend on a hand-picked starting point.
+Gauss–Newton step from it, kept inside the bounds, would move its parameters by less than
+`STEP_SE` (1%) of a standard error, i.e. lower the objective by a negligible amount
+(`convergence`). A fit that does not pass is finished by scipy's trust-region reflective
+``least_squares`` (which walks curved, flat valleys that Levenberg–Marquardt crawls along)
+until it passes, within a safety budget of `FINISH_BUDGET` evaluations; a fit that still does
+not pass (typically a law whose best fit is a limit it only approaches, with parameters
+running off together) is returned with ``converged=False`` and the caller says so. It does not
+depend on a hand-picked starting point.
 
 `batched_lm` solves B weighted problems at once: B starts of one problem, or bootstrap
 resamples (multinomial counts on the same points) warm-started from the point estimate.
@@ -52,14 +54,18 @@ SCREEN_ITER = 40
 # Iterations of the batched Levenberg–Marquardt that finishes the best one or two starts; one
 # still short of the convergence test after them goes on to `_finish`.
 POLISH_ITER = 50
-# The convergence test: a Gauss–Newton step within the bounds would lower the objective by less
-# than this fraction of it (or than `_noise_floor`). 1e-10 is far below anything a fit's
-# numbers show (the Chinchilla check asks the objective to agree to 1e-9).
+# The convergence test: a Gauss–Newton step within the bounds would move the parameters by
+# less than STEP_SE standard errors (the gain ½ΔθᵀJᵀWJΔθ below STEP_SE² × objective / degrees
+# of freedom), or lower the objective by less than CONVERGED_RTOL of it (or `_noise_floor`):
+# far below anything the fit's numbers or intervals show (an interval spans ~4 standard
+# errors; the bootstrap's resamples stop at 0.02). 1e-3 called a broken power law creeping
+# along a sharp break "not converged" 0.004 standard errors from its optimum.
+STEP_SE = 1e-2
 CONVERGED_RTOL = 1e-10
 # Evaluations `_finish` may spend after the polish: a safety net, not a tolerance. The slowest
 # fits seen need ~250-700 (the BLEU law of Isik et al., whose parameters lie along a curved,
 # flat valley; a broken power law); a fit that reaches the budget is reported as not converged.
-FINISH_BUDGET = 2000
+FINISH_BUDGET = 1000
 # `_finish` gives up (not converged) when a whole round gains less than this fraction of the
 # objective and a hundredth of the gain its Gauss–Newton model promised: a fit creeping towards
 # a limit it never reaches (a misspecified law whose best fit lies where parameters run off
@@ -149,8 +155,9 @@ def _inside(obj: Objective, U: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------ the convergence test
 def convergence(obj: Objective, u: np.ndarray, cost: float | None = None) -> tuple[bool, float]:
     """(converged, gain): the largest decrease of the objective that a Gauss–Newton step from
-    ``u`` within the bounds is predicted to make, and whether it is below `CONVERGED_RTOL` of
-    the objective (or `_noise_floor`).
+    ``u`` within the bounds is predicted to make, and whether it is small enough: below
+    `STEP_SE`² of the objective per degree of freedom (a step of less than `STEP_SE` standard
+    errors), or `CONVERGED_RTOL` of the objective, or `_noise_floor`.
 
     The gain is that of the linearised problem min ½‖W^½(r + J·s)‖² over steps s that keep
     the parameters inside their bounds (a bounded linear least-squares problem, solved by
@@ -183,7 +190,9 @@ def convergence(obj: Objective, u: np.ndarray, cost: float | None = None) -> tup
         step = _bounded_step(M, b, lo - u, hi - u)
         g, Ms = -(M.T @ b), M @ step
         gain = float(-(g @ step + 0.5 * Ms @ Ms))
-    return bool(gain <= CONVERGED_RTOL * cost + _noise_floor(obj)), max(gain, 0.0)
+    dof = max(int(np.count_nonzero(obj.weights > 0)) - obj.pmap.q, 1)
+    tol = max(CONVERGED_RTOL * cost, STEP_SE**2 * cost / dof) + _noise_floor(obj)
+    return bool(gain <= tol), max(gain, 0.0)
 
 
 def _bounded_step(M: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -91,7 +91,7 @@ export interface RemedyInfo {
   known: boolean;
 }
 
-/** One ratio of the "wins" table; ``margin`` and ``spread`` in percentage points. */
+/** One ratio of the "wins" table, in ONE unit: ``best_mean``, ``runner_up_mean``, ``margin``, ``spread``, ``diff_lo`` and ``diff_hi`` are in percentage points (a mean of 0.912 is 91.2); ``unit`` is "percentage points" (show it; do not rescale). */
 export interface WinnerRow {
   ratio: number;
   best: string;
@@ -102,6 +102,9 @@ export interface WinnerRow {
   spread: number | null;
   clear: boolean;
   n_seeds: number;
+  diff_lo: number | null;
+  diff_hi: number | null;
+  unit: string;
 }
 
 export interface FitRow {

@@ -136,7 +136,9 @@ class RemedyInfo(TypedDict):
 
 
 class WinnerRow(TypedDict):
-    """One ratio of the "wins" table; ``margin`` and ``spread`` in percentage points."""
+    """One ratio of the "wins" table, in ONE unit: ``best_mean``, ``runner_up_mean``,
+    ``margin``, ``spread``, ``diff_lo`` and ``diff_hi`` are in percentage points (a mean of
+    0.912 is 91.2); ``unit`` is "percentage points" (show it; do not rescale)."""
 
     ratio: float
     best: str
@@ -147,6 +149,9 @@ class WinnerRow(TypedDict):
     spread: float | None
     clear: bool
     n_seeds: int
+    diff_lo: float | None
+    diff_hi: float | None
+    unit: str
 
 
 class FitRow(TypedDict):

@@ -43,7 +43,6 @@ from scalinglab.compute.plan import APPROACHES, ComputePlan
 from scalinglab.compute_charts import explorer_spec
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.data import as_frame
-from scalinglab.widgets import contract
 from scalinglab.widgets.base import BadValue, ScalingLabWidget, choice, number
 from scalinglab.widgets.compute_view import (
     APPROACH_LABELS,
@@ -280,5 +279,3 @@ class ComputeExplorer(ScalingLabWidget, asset="compute"):
 
 
 __all__ = ["ComputeExplorer", "guess_columns"]
-
-_ = contract  # the contract declares this widget's state (contract.ComputeExplorerState)

@@ -161,3 +161,114 @@ def test_parametric_allocation_is_the_fits(chinchilla):
         ref = replace(res, settings={**res.settings, "level": level}).optimal_allocation(C)
         got = plan.allocate(C, level=level)
         np.testing.assert_allclose(got.to_numpy(), ref[got.columns].to_numpy(), rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- the widget
+@pytest.fixture(scope="module")
+def widget(chinchilla):
+    return sl.ComputeExplorer(chinchilla, n_boot=BOOT)
+
+
+def test_widget_shows_the_view(widget, cache, base):
+    view = compute_view(cache, base)
+    assert widget.readout == view.readout
+    assert [b["name"] for b in widget.budgets] == [b["name"] for b in view.budgets]
+    assert widget.convention_options[1]["key"] == "column"
+    assert set(widget.chart_data["datasets"]) == {"runs", "profiles", "minima", "frontier",
+                                                  "frontier_points"}
+    assert len(widget.marker) == 2
+    assert sorted(widget.spec["datasets"]) == sorted(
+        ["runs", "profiles", "minima", "frontier", "frontier_points", "marker"])
+    assert "def allocate" in widget.code
+
+
+def test_widget_budget_move_sends_only_the_marker(widget):
+    sent = []
+    data = widget.chart_data
+    widget.observe(lambda c: sent.append(c["name"]), names=t_names(widget))
+    n = widget.readout["N"]
+    widget.budget = 3e22
+    assert widget.readout["C"] == 3e22 and widget.readout["N"] < n
+    assert widget.chart_data is data
+    assert set(sent) <= {"readout", "approaches", "spread", "marker", "budget", "error"}
+    assert len(json.dumps(widget.marker)) < 600
+    widget.budget = 1e24
+
+
+def t_names(widget) -> list[str]:
+    return [n for n in widget.trait_names(sync=True) if not n.startswith("_")]
+
+
+@pytest.mark.parametrize("name, value, words", [
+    ("approach", "guess", "approach must be one of"),
+    ("level", 0.0, "level must be in (0, 1)"),
+    ("budget", -5.0, "budget must be a positive number"),
+    ("convention", "kaplan", "convention must be one of"),
+    ("excluded", ["9e99"], "excluded: no budget"),
+])
+def test_widget_bad_values_raise_and_keep_the_last_good_state(widget, name, value, words):
+    before = (getattr(widget, name), widget.readout)
+    with pytest.raises(sl.ScalingLabError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        setattr(widget, name, value)
+    assert (getattr(widget, name), widget.readout) == before
+
+
+def test_widget_excluding_a_budget_moves_the_frontier(widget):
+    inside = [m["budget"] for m in widget.chart_data["datasets"]["minima"] if m["included"]]
+    n = widget.readout["N"]
+    frontier = widget.chart_data["datasets"]["frontier"]
+    widget.excluded = [inside[0]]
+    assert widget.readout["N"] != n
+    assert widget.chart_data["datasets"]["frontier"] != frontier
+    widget.excluded = []
+    assert widget.readout["N"] == n
+
+
+def test_widget_approach_and_level(widget):
+    widget.approach = "parametric"
+    assert widget.readout["approach"] == "parametric" and "parametric" in widget.code
+    widget.level = 0.8
+    r = widget.readout
+    assert r["level"] == 0.8
+    widget.approach, widget.level = "isoflop", 0.95
+
+
+def test_widget_table_from_the_front_end(widget, chinchilla):
+    text = chinchilla.rename(columns={"N": "params", "D": "tokens", "loss": "val_loss"}).to_csv(
+        index=False)
+    version = widget.table_version
+    replies = []
+    widget._reply = replies.append  # what the kernel sends back
+    widget._dispatch(widget, {"type": "load_table", "text": text, "name": "runs.csv"}, [])
+    assert widget.table_version == version + 1
+    assert (widget.N, widget.D, widget.y) == ("params", "tokens", "val_loss")
+    assert replies[-1]["type"] == "table_loaded" and widget.error == ""
+    # a bad table: a message, the last good view stays
+    good = widget.readout
+    widget._dispatch(widget, {"type": "load_table", "text": "a,b\n1,2\n3,4\n", "name": "x.csv"},
+                     [])
+    assert "could not tell which columns" in widget.error
+    assert widget.readout == good and widget.table_version == version + 1
+    widget.load(chinchilla)
+
+
+def test_widget_escapes_nothing_it_does_not_need_to(chinchilla):
+    odd = '<img src=x onerror="alert(1)">'
+    w = sl.ComputeExplorer(chinchilla.rename(columns={"loss": odd}), y=odd, n_boot=None)
+    spec = json.dumps(w.spec)
+    assert '"field": "loss"' in spec  # generic fields: the column name is only a title
+    assert w.spec["hconcat"][0]["layer"][0]["encoding"]["y"]["title"] == odd
+
+
+def test_widget_exports(widget):
+    ns: dict = {}
+    exec(widget.code, ns)
+    out = ns["allocate"]([1e24])
+    assert out["N"][0] == pytest.approx(widget.readout["N"], rel=1e-12)
+    data = json.loads(widget.to_json())
+    assert data["readout"]["N"] == widget.readout["N"] and data["approach"] == widget.approach
+
+
+def test_widget_without_a_table():
+    w = sl.ComputeExplorer()
+    assert "Drop a CSV" in w.status and w.readout == {}

@@ -290,6 +290,7 @@ function render({ model, el }: RenderProps<State>) {
     loss.iv.textContent = interval(r.loss_lo, r.loss_hi, (v) => fmt(v, 4));
     renderApproaches();
     readoutVersion += 1;
+    root.dataset.readoutC = String(r.C ?? "");
     root.setAttribute("data-readout-version", String(readoutVersion));
   }
 

@@ -252,15 +252,15 @@ def explorer_spec(budgets: list[str], colors: list[str] | None = None, y_title: 
         tooltip=[alt.Tooltip("N:Q", format=".3s"), alt.Tooltip("loss:Q", format=".4g"),
                  alt.Tooltip("budget:N")])
     prof = alt.Chart(alt.NamedData("profiles"), name="profiles").mark_line(
-        strokeWidth=1.6).encode(x=nx, y=ly, color=alt.Color("budget:N", legend=None),
+        strokeWidth=1.6).encode(x=nx, y=ly, color=color,
                                 detail="budget:N")
     m = alt.Chart(alt.NamedData("minima"), name="minima")
     bars = m.mark_rule(strokeWidth=2.5).encode(
         x=alt.X("N_lo:Q", scale=alt.Scale(type="log")), x2="N_hi:Q", y="loss_min:Q",
-        color=alt.Color("budget:N", legend=None), opacity=faded)
+        color=color, opacity=faded)
     dots = m.mark_point(shape="diamond", filled=True, size=90, stroke="black",
                         strokeWidth=0.6).encode(
-        x="N_opt:Q", y="loss_min:Q", color=alt.Color("budget:N", legend=None), opacity=faded,
+        x="N_opt:Q", y="loss_min:Q", color=color, opacity=faded,
         tooltip=[alt.Tooltip("budget:N"), alt.Tooltip("N_opt:Q", format=".3s", title="N_opt"),
                  alt.Tooltip("N_lo:Q", format=".3s", title="low"),
                  alt.Tooltip("N_hi:Q", format=".3s", title="high"),

@@ -49,16 +49,27 @@ class ComputeDriver:
                  '[data-testid="sl-chart"] svg .mark-line path, [data-testid="sl-chart"] svg .mark-area path'))
                .map((p) => p.getAttribute('d'))""")
 
-    def step_budget(self, keys: int, key: str = "ArrowLeft") -> float:
-        """Move the budget slider by ``keys`` keyboard steps (0.02 decade each) and return
-        milliseconds from the last step to the readout drawn for it."""
+    def drag_budget(self, log10_c: float, moves: int = 12) -> float:
+        """Drag the budget slider's thumb with the mouse to ``log10_c`` in ``moves`` small
+        moves, as a hand does, and return milliseconds from the release to the readout drawn
+        for the final budget."""
         slider = self.testid("sl-budget-slider")
-        slider.focus()
+        slider.scroll_into_view_if_needed()
+        box = slider.bounding_box()
+        lo, hi, now = (float(slider.get_attribute("min")), float(slider.get_attribute("max")),
+                       float(slider.input_value()))
+        pad = 8  # the thumb's half width: Chromium maps [pad, width - pad] onto [min, max]
+
+        def x_at(v: float) -> float:
+            return box["x"] + pad + (box["width"] - 2 * pad) * (v - lo) / (hi - lo)
+
+        y = box["y"] + box["height"] / 2
         v = self.version("readout")
-        for _ in range(keys - 1):
-            slider.press(key)
+        self.page.mouse.move(x_at(now), y)
+        self.page.mouse.down()
+        self.page.mouse.move(x_at(log10_c), y, steps=moves)
         t0 = self.page.evaluate("() => performance.now()")
-        slider.press(key)
+        self.page.mouse.up()
         target = float(slider.input_value())
         self.page.wait_for_function(
             """([el, v, target]) => Number(el.getAttribute('data-readout-version')) > v &&
@@ -82,7 +93,7 @@ def slider_latencies(steps: int) -> list[float]:
         d.wait_ready()
         out = []
         for i in range(steps):
-            out.append(d.step_budget(1, "ArrowLeft" if (i // 10) % 2 == 0 else "ArrowRight"))
+            out.append(d.drag_budget(24.0 + (0.5 if i % 2 == 0 else -0.5), moves=6))
             lab.page.wait_for_timeout(80)  # a hand pauses between steps
         context.close()
         return out

@@ -390,11 +390,12 @@ def _dashed_rows(frontier: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _viridis(k: int) -> list[str]:
-    """k colours along viridis (interpolated between its stops), one per budget."""
+    """k colours along viridis (interpolated between its stops), one per budget; its darkest
+    and lightest ends are left out, so that every budget reads on light and dark themes."""
     stops = np.array([[68, 1, 84], [72, 40, 120], [62, 73, 137], [49, 104, 142], [38, 130, 142],
                       [31, 158, 137], [53, 183, 121], [110, 206, 88], [181, 222, 43],
                       [253, 231, 37]], dtype=float)
-    t = np.linspace(0, 1, k) if k > 1 else np.zeros(k)
+    t = np.linspace(0.1, 0.9, k) if k > 1 else np.full(k, 0.5)
     pos = np.linspace(0, 1, len(stops))
     rgb = np.column_stack([np.interp(t, pos, stops[:, j]) for j in range(3)]).round()
     return ["#{:02x}{:02x}{:02x}".format(*map(int, c)) for c in rgb]

@@ -98,8 +98,8 @@ class _Bounded(t.TraitType):
             return value
         try:
             value = super().validate(obj, value)  # type: ignore[misc]
-            if (self.exclusive[0] and value == self.min) or (
-                    self.exclusive[1] and value == self.max):
+            if (self.exclusive[0] and value == getattr(self, "min", None)) or (
+                    self.exclusive[1] and value == getattr(self, "max", None)):
                 raise t.TraitError("on an excluded bound")
         except t.TraitError:
             raise BadValue(f"{self.name} must be {self.rule}, not {value!r}") from None
@@ -112,6 +112,19 @@ class _Float(_Bounded, t.Float):
 
 class _Int(_Bounded, t.Int):
     pass
+
+
+def checked(trait: t.TraitType, rule: str) -> t.TraitType:
+    """``trait`` (synced) whose own type / length errors become `BadValue` naming it and
+    ``rule`` ("<name> must be <rule>, not <value>").
+
+    >>> r = checked(t.List(t.Float(), minlen=2, maxlen=2), "two numbers (low, high)")
+    >>> type(r).__name__
+    'CheckedList'
+    """
+    trait.__class__ = type(f"Checked{type(trait).__name__}", (_Bounded, type(trait)), {})
+    trait.rule = rule
+    return trait.tag(sync=True)
 
 
 def number(default: float | None, low: float | None = None, high: float | None = None, *,
@@ -181,6 +194,14 @@ class ScalingLabWidget(anywidget.AnyWidget):
             self._show_error(e)
             if not self._from_frontend():
                 raise
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # a value a trait's check refuses (set from Python) is shown too, then raised
+        try:
+            super().__setattr__(name, value)
+        except BadValue as e:
+            self._show_error(e)
+            raise
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """A change from the front end; a value a trait refuses is shown as the error and
@@ -283,5 +304,5 @@ def synced_traits(cls: type) -> set[str]:
     return own - set(anywidget.AnyWidget.class_traits(sync=True))
 
 
-__all__: Sequence[str] = ("BadValue", "ScalingLabWidget", "static_asset", "choice", "number",
+__all__: Sequence[str] = ("BadValue", "ScalingLabWidget", "checked", "choice", "number", "static_asset",
                           "synced_traits")

@@ -251,7 +251,7 @@ class LoadTableMsg(TypedDict):
 
     type: Literal["load_table"]
     text: str
-    name: str
+    name: NotRequired[str]
 
 
 class ExportJsonRequest(TypedDict):

@@ -13,6 +13,7 @@ from typing import Any
 
 from scalinglab import datasets, laws
 from scalinglab.compute import ComputePlan, compute_optimal
+from scalinglab.delegates import provide
 from scalinglab.errors import ScalingLabError, ScalingLabWarning
 from scalinglab.export import load_fit
 from scalinglab.fitting.compare import Comparison, compare
@@ -21,6 +22,20 @@ from scalinglab.fitting.result import FitResult, GroupFit, Solution
 from scalinglab.laws import Law, Param, get_law
 
 __version__ = "0.1.0"
+
+# Presentation sits above the kernel: `FitResult.chart()`, `.to_python()`, ... and
+# `ComputePlan.chart()`, `.to_python()` delegate to these (see scalinglab.delegates); each
+# module is imported on its first call.
+for _role, _target in {
+    "fit_chart": "scalinglab.charts:fit_chart",
+    "fit_to_python": "scalinglab.export:to_python",
+    "fit_to_json": "scalinglab.export:to_json",
+    "fit_to_latex": "scalinglab.export:to_latex",
+    "plan_chart": "scalinglab.compute_charts:plan_chart",
+    "plan_to_python": "scalinglab.compute.export:plan_to_python",
+}.items():
+    provide(_role, _target)
+del _role, _target
 
 __all__ = [
     "Comparison",

@@ -37,6 +37,7 @@ from scalinglab.compute.budgets import DEFAULT_TOL, BudgetsArg
 from scalinglab.compute.frontier import COLUMNS
 from scalinglab.compute.isoflop import ApproachFit, isoflop
 from scalinglab.compute.runs import FlopsArg, Runs, prepare_runs
+from scalinglab.delegates import delegate
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.blas import single_threaded
 
@@ -172,15 +173,11 @@ class ComputePlan:
     # ----------------------------------------------------------------- presentation
     def chart(self, **kwargs: Any) -> Any:
         """A static Altair chart: profiles and minima (left), frontier with bands (right)."""
-        from scalinglab.compute_charts import plan_chart
-
-        return plan_chart(self, **kwargs)
+        return delegate("plan_chart")(self, **kwargs)
 
     def to_python(self) -> str:
         """A self-contained ``allocate(C, level=...)`` (numpy only) reproducing `allocate`."""
-        from scalinglab.compute.export import plan_to_python
-
-        return plan_to_python(self)
+        return delegate("plan_to_python")(self)
 
     def __repr__(self) -> str:
         e = self.exponents

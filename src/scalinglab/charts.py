@@ -192,7 +192,8 @@ def explorer_chart(
     point_tooltip = [x_fmt, y_fmt]
     if len(series) > 1:
         point_tooltip.append(alt.Tooltip("label:N", title=series_title or "series"))
-    point_tooltip.append(alt.Tooltip("in_range:N", title="in fit range"))
+    if not brush:  # a static chart's points carry the flag; the widget's are styled by params
+        point_tooltip.append(alt.Tooltip("in_range:N", title="in fit range"))
     # One symbol per row: a ring in its colour, filled while the row is in the fit range. A
     # brush move then only changes fill-opacity attributes (a second layer of filled points
     # for the rows in range added and removed SVG nodes on every move).

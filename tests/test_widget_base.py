@@ -217,3 +217,30 @@ def test_fit_chart_and_the_widget_hold_the_other_variable_at_one_value() -> None
     xs = np.array([r["x"] for r in fits])
     want = res.predict(pd.DataFrame({"N": np.full_like(xs, at["N"]), "D": xs}))
     np.testing.assert_allclose([r["y"] for r in fits], want, rtol=1e-9)
+
+
+def test_a_brush_from_a_front_end_without_table_versions_is_taken_as_current() -> None:
+    w = explorer()
+    w._handle_custom_msg({"type": "brush", "range": [1e7, 1e10], "id": 1}, [])
+    assert w.fit_range == [1e7, 1e10]
+
+
+def test_a_new_widget_gets_the_policy_from_the_base() -> None:
+    from scalinglab.widgets.base import ScalingLabWidget, choice, number
+
+    class Demo(ScalingLabWidget):
+        level = number(0.9, 0.5, 1, exclusive=(False, True), rule="in [0.5, 1)")
+        mode = choice(("a", "b"), "a")
+
+    w = Demo()
+    with pytest.raises(ScalingLabError, match="mode must be one of 'a', 'b', not 'c'"):
+        w.mode = "c"
+    assert w.mode == "a" and "mode" in w.error
+    with pytest.raises(ScalingLabError, match=r"level must be in \[0.5, 1\), not 1"):
+        w.level = 1
+    assert w.level == 0.9
+    w.set_state({"mode": "z"})  # from the front end: shown, not raised
+    assert w.mode == "a"
+    out = sent(w)
+    w._handle_custom_msg({"type": "export_json"}, [])  # not in its contract: ignored
+    assert out == []

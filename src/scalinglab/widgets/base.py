@@ -18,6 +18,20 @@ It owns what each widget needs once:
 * the table-load hook `_load_table` (a subclass's ``_accept_table``) with its
   ``table_version`` and error handling, and JSON export (``to_json``).
 
+Adding a widget (e.g. ComputeExplorer):
+
+1. add its state TypedDict (``class ComputeExplorerState(WidgetState)``) to
+   ``contract.WIDGET_STATES`` and its front-end messages to ``contract.WIDGET_MESSAGES``,
+   then run ``python -m scalinglab.widgets.contract --write``;
+2. ``class ComputeExplorer(ScalingLabWidget, asset="compute")`` with its traits (`choice`,
+   `number`, `checked`, ``@t.validate`` raising `BadValue`); recompute in observers through
+   ``self._guard(change, recompute)``; set outputs inside ``self._silent()``;
+3. handle each message in ``_on_<type>(msg)``; implement ``to_json`` and
+   ``_export_filename`` (the ``export_json`` message is then answered), and
+   ``_accept_table`` if it loads tables (``load_table`` then works, with ``table_version``).
+
+tests/test_contract.py then checks that its synced traits and the contract agree.
+
 >>> import traitlets as t
 >>> class Demo(ScalingLabWidget):
 ...     level = number(0.95, low=0, high=1, rule="in (0, 1), e.g. 0.95", exclusive=True)

@@ -100,6 +100,8 @@ describe("BrushMachine: a slow drag (bug 1)", () => {
     kernel.deliver();
     expect(sent.length).toBe(2); // then straight to the latest position
     expect(sent[1].range![1]).toBeCloseTo(at(0.62), 6);
+    // moves while the pointer is down ask for a quick refit; what goes after release, a full one
+    expect(sent.map((r) => r.dragging)).toEqual([true, false]);
     kernel.drain();
     expect(m.phase).toBe("idle");
   });

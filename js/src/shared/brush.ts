@@ -35,11 +35,13 @@ export interface BrushRequest {
   range: Range | null;
   id: number;
   table_version: number;
+  /** True while the pointer is down (the kernel refits quickly), false once released. */
+  dragging: boolean;
 }
 
 export interface BrushEffects {
-  /** Send one request to the kernel. */
-  send(request: BrushRequest): void;
+  /** Send one request to the kernel; `t0` is when the hand put the brush there. */
+  send(request: BrushRequest, t0: number): void;
   /** Draw the brush at `range` (null: no brush); only called when no hand holds it. */
   draw(range: Range | null): void;
   /** The phase changed (optional: for a data attribute or a test). */
@@ -51,6 +53,7 @@ export interface BrushOptions {
   timeoutMs?: number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  now?: () => number;
 }
 
 /** Relative tolerance under which two ranges are the same (float noise of pixel round trips). */
@@ -66,12 +69,13 @@ export class BrushMachine {
   /** Ids at or below this belong to an older table: their answers change nothing here. */
   private staleUpTo = 0;
   private inFlight: number | null = null;
-  private pending: { range: Range | null } | null = null;
+  private pending: { range: Range | null; t0: number } | null = null;
   private lastSent: { range: Range | null } | null = null;
   private timer: unknown = null;
   private readonly timeoutMs: number;
   private readonly setTimer: (fn: () => void, ms: number) => unknown;
   private readonly clearTimer: (handle: unknown) => void;
+  private readonly now: () => number;
 
   constructor(
     private readonly effects: BrushEffects,
@@ -80,6 +84,7 @@ export class BrushMachine {
     this.timeoutMs = options.timeoutMs ?? BRUSH_TIMEOUT_MS;
     this.setTimer = options.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = options.clearTimer ?? ((h) => clearTimeout(h as ReturnType<typeof setTimeout>));
+    this.now = options.now ?? (() => performance.now());
   }
 
   get phase(): Phase {
@@ -117,13 +122,13 @@ export class BrushMachine {
   release(range: Range | null): void {
     if (this._phase !== "dragging") return;
     this._drawn = range;
-    if (this.pending) this.pending = { range };
+    this.setPhase("settling"); // what goes from now on is a final range (a full refit)
+    if (this.pending) this.pending = { range, t0: this.now() };
     else {
       // what the kernel has been asked for in this gesture, or what it already fits
       const asked = this.lastSent ? this.lastSent.range : this._fitted;
       if (!sameRange(asked, range, SAME_RANGE_RTOL)) this.request(range);
     }
-    this.setPhase("settling");
     this.maybeIdle();
   }
 
@@ -171,13 +176,13 @@ export class BrushMachine {
   // ---------------------------------------------------------------------------- internals
   private request(range: Range | null): void {
     if (this.lastSent && sameRange(this.lastSent.range, range, SAME_RANGE_RTOL) && !this.pending) return;
-    this.pending = { range };
+    this.pending = { range, t0: this.now() };
     this.pump();
   }
 
   private pump(): void {
     if (this.inFlight !== null || !this.pending) return;
-    const { range } = this.pending;
+    const { range, t0 } = this.pending;
     this.pending = null;
     if (this.lastSent && sameRange(this.lastSent.range, range, SAME_RANGE_RTOL)) return;
     this.nextId += 1;
@@ -188,7 +193,15 @@ export class BrushMachine {
       this.timer = null;
       this.answered(id);
     }, this.timeoutMs);
-    this.effects.send({ range: range ? [range[0], range[1]] : null, id, table_version: this._tableVersion });
+    this.effects.send(
+      {
+        range: range ? [range[0], range[1]] : null,
+        id,
+        table_version: this._tableVersion,
+        dragging: this._phase === "dragging",
+      },
+      t0,
+    );
   }
 
   private maybeIdle(): void {

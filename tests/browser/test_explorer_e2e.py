@@ -407,7 +407,7 @@ def _expected_range(
 def _settle_brush(explorer: ExplorerDriver, version: int) -> None:
     explorer.wait_settled(version)
     explorer.page.wait_for_function(
-        "(sel) => document.querySelector(sel)?.getAttribute('data-brush') === 'idle'",
+        "(sel) => (document.querySelector(sel)?.getAttribute('data-brush') ?? 'idle') === 'idle'",
         arg=".scalinglab-explorer",
     )
 

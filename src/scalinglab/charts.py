@@ -96,10 +96,13 @@ IN_RANGE_TEST = ("isBoolean(datum.in_range) ? datum.in_range : "
                  "(!isNumber(fit_lo) || (datum.x >= fit_lo && datum.x <= fit_hi))")
 
 
-def _label_expr() -> str:
-    # 3.1e11 rather than 310G or 310,000,000,000; plain numbers in between.
+def _label_expr(domain: str) -> str:
+    """Tick labels of an axis whose domain is the param ``domain``, in ONE format per axis:
+    3.1e11 style for every tick when the axis reaches 1e5 or stays below 1e-2, plain numbers
+    otherwise (never "1000", "10000" and "1e5" side by side)."""
+    top = f"max(abs({domain}[0]), abs({domain}[1]))"
     return (
-        "abs(datum.value) >= 1e5 || (abs(datum.value) < 1e-3 && datum.value != 0)"
+        f"datum.value == 0 ? '0' : ({top} >= 1e5 || {top} < 1e-2)"
         " ? replace(format(datum.value, '.2~e'), 'e+', 'e') : format(datum.value, '~g')"
     )
 
@@ -158,7 +161,7 @@ def explorer_chart(
         decades = f"(log({domain}[1]) - log({domain}[0])) / LN10"
         count: Any = (alt.ExprRef(f"{decades} < 3 ? 10 : max(1, floor({decades}))")
                       if kind == "log" else 6)
-        return alt.Axis(labelExpr=_label_expr(), labelOverlap="greedy", grid=True,
+        return alt.Axis(labelExpr=_label_expr(domain), labelOverlap="greedy", grid=True,
                         tickCount=count, titlePadding=8)
 
     x = alt.X("x:Q", title=x_title, axis=axis(x_scale, "xdomain"),

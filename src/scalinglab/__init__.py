@@ -87,3 +87,8 @@ def __getattr__(name: str) -> Any:
 
         return importlib.import_module("scalinglab.imbalance")
     raise AttributeError(f"module 'scalinglab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # the lazy names above too (tab completion shows them before first use)
+    return sorted(set(globals()) | set(__all__))

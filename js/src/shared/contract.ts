@@ -284,7 +284,7 @@ export interface BrushMsg {
 export interface LoadTableMsg {
   type: "load_table";
   text: string;
-  name: string;
+  name?: string;
 }
 
 /** Front end → kernel: send the current fit as JSON. */

@@ -16,6 +16,8 @@ Rules the types cannot say:
   domains) is sent per move and stays small whatever the table size. The chart styles points
   inside / outside the fit range through the Vega-Lite params ``fit_lo`` / ``fit_hi``, which
   the front end sets from ``fit_range`` (``null`` for no range).
+* The front end moves the fit range only with ``brush`` messages (never by setting the
+  ``fit_range`` trait), so that every range carries its table version.
 
 >>> sorted(WIDGET_STATES)
 ['ComputeExplorer', 'LawExplorer', 'RemedyComparer']
@@ -356,7 +358,7 @@ class LoadTableMsg(TypedDict):
 
     type: Literal["load_table"]
     text: str
-    name: str
+    name: NotRequired[str]
 
 
 class ExportJsonRequest(TypedDict):
@@ -410,6 +412,9 @@ WIDGET_MESSAGES: dict[str, tuple[type, ...]] = {
 }
 #: Front-end messages that depend on the table (ignored when made for an older one).
 TABLE_MESSAGES = ("brush",)
+#: Required fields the kernel still accepts a message without (a front end built before
+#: they existed, e.g. a cached bundle): such a message is taken as made for the current table.
+TOLERATED_MISSING = frozenset({"table_version"})
 
 
 def state_fields(widget: str) -> dict[str, Any]:
@@ -446,7 +451,7 @@ def check_message(content: Any, known: tuple[type, ...]) -> dict[str, Any] | Non
         hints = typing.get_type_hints(kind)
         if content.get("type") != typing.get_args(hints["type"])[0]:
             continue
-        required = getattr(kind, "__required_keys__", frozenset())
+        required = getattr(kind, "__required_keys__", frozenset()) - TOLERATED_MISSING
         return content if all(k in content for k in required) else None
     return None
 

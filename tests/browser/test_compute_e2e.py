@@ -120,3 +120,42 @@ def test_budget_toggles_and_export(lab: LabPage, notebook) -> None:
         assert not lab.dialogs, lab.dialogs
     finally:
         probe.close()
+
+
+def test_offline_html_export_shows_the_last_plan(browser, tmp_path) -> None:
+    """Executed with nbclient (widget state saved), the budget moved and a budget left out in a
+    later cell, exported with OfflineHTMLExporter: the page draws that last plan from the saved
+    state, asking for nothing beyond itself."""
+    import nbformat
+    from harness import ARTIFACTS_DIR, offline_page
+    from nbclient import NotebookClient
+
+    from scalinglab.widgets.static_html import export_html
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in (
+        "import scalinglab as sl\nw = sl.ComputeExplorer(sl.datasets.load('chinchilla'), "
+        "n_boot=100)\nw", "w.budget = 1e22\nw.excluded = ['1e+21']")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    NotebookClient(nb, timeout=300, kernel_name="python3").execute()
+    path = tmp_path / "compute.ipynb"
+    nbformat.write(nb, path)
+    out = export_html(path, tmp_path / "compute-offline.html")
+
+    context, page, refused, errors = offline_page(browser, {"width": 1400, "height": 1100})
+    try:
+        page.goto(out.as_uri())
+        d = page.locator(".scalinglab-compute")
+        d.locator('[data-testid="sl-chart"] svg').first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+        d.screenshot(path=str(ARTIFACTS_DIR / "compute-04-html-export-offline.png"))
+        assert "10^22" in d.locator('[data-testid="sl-readout"]').inner_text()
+        chip = d.locator('[data-testid="sl-budget-toggle-1e+21"]')
+        assert chip.get_attribute("aria-pressed") == "false"
+        assert d.locator('[data-testid="sl-approaches-table"] tbody tr').count() == 3
+        assert not errors, errors
+        assert not refused, refused
+    finally:
+        context.close()

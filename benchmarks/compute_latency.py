@@ -87,6 +87,7 @@ def main() -> None:
     ap.add_argument("--lab", action="store_true", help="also slider -> readout in JupyterLab")
     ap.add_argument("--no-write", action="store_true", help=f"do not write {OUT.name}")
     args = ap.parse_args()
+    load = os.getloadavg()[0]
     lines = kernel(args.steps)
     if args.lab:
         lines += lab(max(10, args.steps // 2))
@@ -99,7 +100,7 @@ def main() -> None:
         "slider dragged by mouse in headless Chromium against a real JupyterLab, from the release "
         "to the readout drawn for that budget. Goal: p95 ≤ 150 ms end to end (reported, not "
         f"chased). Python {platform.python_version()}, {os.cpu_count()} cores shared with other "
-        "work.", "", *lines, ""])
+        f"work (load average {load:.1f} at the start).", "", *lines, ""])
     print(text)
     if not args.no_write:
         OUT.write_text(text)

@@ -88,6 +88,18 @@ def test_budget_toggles_and_export(lab: LabPage, notebook) -> None:
         d.wait_above(v)
         assert d.testid("sl-approach-parametric").get_attribute("aria-selected") == "true"
 
+        # --- paste a table with other column names: the widget switches to it
+        v = d.version()
+        text = probe.json("df.rename(columns={'N': 'params', 'D': 'tokens', "
+                          f"{HOSTILE!r}: 'val_loss'}}).to_csv(index=False)")
+        d.testid("sl-paste").fill(text)
+        d.root.get_by_text("Load pasted table").click()
+        probe.wait_for("[w.N, w.D, w.y, w.table_version]",
+                       lambda s: s[:3] == ["params", "tokens", "val_loss"] and s[3] == 2)
+        d.wait_above(v)
+        assert "val_loss" in d.testid("sl-chart").inner_text()
+        state = probe.json(STATE)
+
         # --- a bad budget typed in: a message, the last good view stays
         box = d.testid("sl-budget-input")
         box.fill("-3")

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -225,6 +225,7 @@ class ComputeView:
     warnings: list[str] = field(default_factory=list)
     code: str = ""
     plan: ComputePlan | None = None
+    excluded: tuple[str, ...] = ()  # the budgets left out (those of this table and convention)
 
 
 def _json_rows(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict[str, Any]]:
@@ -312,8 +313,11 @@ def compute_view(cache: PlanCache, inputs: ComputeInputs) -> ComputeView:
     """The whole view for ``inputs`` (raises `ScalingLabError` when the current approach
     cannot be fitted: the caller keeps its last good view)."""
     inputs.check(cache.options)
-    plan = cache.plan(inputs)
     ref = cache.reference(inputs)
+    known = set(ref.minima["budget"]) if ref is not None else set()
+    if any(n not in known for n in inputs.excluded):  # budgets of another convention
+        inputs = replace(inputs, excluded=tuple(n for n in inputs.excluded if n in known))
+    plan = cache.plan(inputs)
     view = budget_view(cache, inputs)
     lo, hi = budget_range(cache, inputs)
     C_max = inputs.C_max or hi
@@ -352,6 +356,7 @@ def compute_view(cache: PlanCache, inputs: ComputeInputs) -> ComputeView:
     view.notes = list(dict.fromkeys(plan.notes))
     view.warnings = list(dict.fromkeys(plan.warnings))
     view.code = code
+    view.excluded = inputs.excluded
     return view
 
 

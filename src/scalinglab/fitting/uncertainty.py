@@ -261,7 +261,7 @@ def build(
     r, s, dof = residual_scale(obj, u)
     n = len(r)
     G = n if clusters is None else int(clusters.max()) + 1
-    kept = r if n <= RESID_KEEP else np.quantile(r, (np.arange(RESID_KEEP) + 0.5) / RESID_KEEP)
+    kept = r if n <= RESID_KEEP else kept_quantiles(r, RESID_KEEP)
     unc = Uncertainty(method=method, resid_sd=s, resid=kept, dof=dof, n=n, n_clusters=G)
     if method == "delta":
         unc.cov_u = delta_cov(obj, u, s, clusters)
@@ -275,6 +275,23 @@ def build(
                 "determined by this data; try ci='delta', fewer parameters, or more points"
             )
     return unc
+
+
+def kept_quantiles(r: np.ndarray, k: int) -> np.ndarray:
+    """The (i + ½)/k quantiles of ``r``, i = 0..k−1 (numpy's default, linear interpolation),
+    from one sort: ``np.quantile`` with 4,096 probabilities partitions once per probability
+    (~0.2 s on 20,000 rows, this ~1 ms).
+
+    >>> r = np.random.default_rng(0).normal(size=1000)
+    >>> p = (np.arange(64) + 0.5) / 64
+    >>> bool(np.allclose(kept_quantiles(r, 64), np.quantile(r, p)))
+    True
+    """
+    v = np.sort(r)
+    pos = (np.arange(k) + 0.5) / k * (v.size - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, v.size - 1)
+    return v[lo] + (pos - lo) * (v[hi] - v[lo])
 
 
 def small_sample_factor(unc: Uncertainty, level: float) -> float:

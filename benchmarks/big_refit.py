@@ -50,6 +50,20 @@ def widget_refit(df, prev: dict, whole: dict) -> None:
         res.band(xs)
 
 
+def explorer_settle(df):
+    """LawExplorer (its defaults: power and power_offset, bootstrap 300) with the range set
+    from Python: the at-rest refit (compare with hold-out, the full fits, chart data)."""
+    w = sl.LawExplorer(df, x="D", y="loss")
+    w.fit_range = list(OLD)
+    moves = iter(range(1, 10_000))
+
+    def move() -> None:
+        k = 0.001 * next(moves)
+        w.fit_range = [NEW[0] * 10**k, NEW[1] * 10**k]
+
+    return move
+
+
 def python_fit(df) -> None:
     for law in LAWS:
         sl.fit(df, x="D", y="loss", law=law, fit_range=NEW, ci="bootstrap", n_boot=N_BOOT)
@@ -77,7 +91,9 @@ def measure(n: int, repeat: int) -> dict[str, tuple[float, float]]:
         return {"widget refit (2 laws, bootstrap 300, band)":
                 timed(lambda: widget_refit(df, prev, whole), repeat),
                 "fit from Python (2 laws, multi-start, bootstrap 300)":
-                timed(lambda: python_fit(df), max(3, repeat // 2))}
+                timed(lambda: python_fit(df), max(3, repeat // 2)),
+                "LawExplorer range set from Python (at rest: compare, fits, chart data)":
+                timed(explorer_settle(df), max(3, repeat // 2))}
 
 
 def write(quick: bool = False, label: str = "") -> str:

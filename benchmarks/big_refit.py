@@ -1,8 +1,11 @@
-"""A widget refit on a big table against the same refit on 200 points; writes
-results/big_refit.md.
+"""A widget refit on a big table against the same refit on 200 points.
 
-    python benchmarks/big_refit.py            # 200 and 20,000 rows
+    python benchmarks/big_refit.py            # 200 and 20,000 rows; prints a table
     python benchmarks/big_refit.py --quick    # fewer repeats
+    python benchmarks/big_refit.py --write    # ... into results/big_refit.md
+
+results/big_refit.md as committed compares two runs, on main before the big-table change
+(``PYTHONPATH=<checkout of main>/src``) and after it.
 
 "A refit" is what LawExplorer's kernel does for each law when the brush moves (see
 widgets/explorer.py `_compare` with ``fast``): `sl.fit` on the new range, warm-started from

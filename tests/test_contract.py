@@ -41,10 +41,12 @@ def test_typescript_names_every_message_and_state() -> None:
 
 
 def _widget_classes() -> dict[str, type]:
+    from scalinglab.widgets.compute import ComputeExplorer
     from scalinglab.widgets.explorer import LawExplorer
     from scalinglab.widgets.remedies import RemedyComparer
 
-    return {"LawExplorer": LawExplorer, "RemedyComparer": RemedyComparer}
+    return {"LawExplorer": LawExplorer, "RemedyComparer": RemedyComparer,
+            "ComputeExplorer": ComputeExplorer}
 
 
 @pytest.mark.parametrize("name", sorted(contract.WIDGET_STATES))

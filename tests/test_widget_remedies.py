@@ -223,3 +223,21 @@ def test_no_remedy_selected_is_an_empty_view_not_an_error(w, view):
     assert all(rows == [] for rows in w.chart_data["datasets"].values())
     assert "Select at least one remedy" in (w.verdict + " ".join(w.notes))
     json.loads(w.to_json())
+
+
+def test_error_bars_with_two_seeds_stay_on_the_axis():
+    t = sl.imbalance.run_study(remedies=["none", "oversample"], ratios=[1, 5, 20],
+                               sizes=[30, 60, 120], seeds=2, n_jobs=1, cache=None,
+                               progress=False)
+    w = sl.RemedyComparer(t)
+    for view in (1, 2):
+        w.view = view
+        lo, hi = w.chart_data["signals"]["ydomain"]
+        params = {p["name"] for p in w.spec["params"]}
+        assert "ydomain" in params  # the y scale reads it
+        for row in w.chart_data["datasets"]["means"] + w.chart_data["datasets"]["points"]:
+            for key in ("lo", "hi", "mean", "value"):
+                if row.get(key) is not None:
+                    assert lo <= row[key] <= hi, (view, key, row)
+        assert 0 <= lo and hi <= 1
+        assert any("2 seed(s)" in n for n in w.notes)

@@ -39,6 +39,7 @@ del _role, _target
 
 __all__ = [
     "Comparison",
+    "ComputeExplorer",
     "ComputePlan",
     "FitResult",
     "GroupFit",
@@ -73,6 +74,10 @@ def __getattr__(name: str) -> Any:
         from scalinglab.widgets.remedies import RemedyComparer
 
         return RemedyComparer
+    if name == "ComputeExplorer":
+        from scalinglab.widgets.compute import ComputeExplorer
+
+        return ComputeExplorer
     if name == "learning_curves":
         from scalinglab.experiments.learning_curves import learning_curves
 

@@ -538,6 +538,13 @@ class LabPage:
             f"\n--- server log ---\n{self.server.log_tail()}"
         )
 
+    def enable_debug(self, latency: bool = True) -> None:
+        """Turn on the widgets' debug flag (``window.__scalinglab_debug``) for the pages opened
+        from now on: latency samples go to ``window.__scalinglab_latency``."""
+        self.page.add_init_script(
+            f"window.__scalinglab_debug = {{latency: {'true' if latency else 'false'}}};"
+        )
+
     def command(self, command_id: str, args: dict[str, Any] | None = None) -> Any:
         """Execute a JupyterLab command (e.g. ``notebook:run-all-cells``)."""
         return self.page.evaluate(
@@ -662,6 +669,48 @@ class ExplorerDriver:
         mouse.down()
         mouse.move(x1, y, steps=steps)
         mouse.up()
+
+    def slow_drag(
+        self, start: float, end: float, steps: int = 30, pause_ms: int = 40, tiny_first: bool = False
+    ) -> None:
+        """Drag a new brush as a hand does: press at fraction ``start`` of the plotting area's
+        width, then ``steps`` small moves to ``end`` with ``pause_ms`` between them (kernel
+        answers arrive mid-drag), then release. ``tiny_first``: the first move goes only half
+        a percent of the width (a range that holds no point)."""
+        box = self.plot_box()
+        if box is None:
+            raise HarnessError("no plotting area to drag on")
+        y = box["y"] + box["height"] * 0.5
+        at = [start + (end - start) * i / steps for i in range(1, steps + 1)]
+        if tiny_first:
+            at.insert(0, start + 0.005)
+        mouse = self.page.mouse
+        mouse.move(box["x"] + box["width"] * start, y)
+        mouse.down()
+        for i, f in enumerate(at):
+            mouse.move(box["x"] + box["width"] * f, y)
+            self.page.wait_for_timeout(pause_ms * (8 if tiny_first and i == 0 else 1))
+        mouse.up()
+
+    def data_x_at(self, fraction: float, xdomain: tuple[float, float], log: bool = True) -> float:
+        """The data value at ``fraction`` of the plotting area's width, for an x axis whose
+        domain is ``xdomain`` (the chart's ``xdomain`` param)."""
+        lo, hi = xdomain
+        if log:
+            import math
+
+            return 10 ** (math.log10(lo) + fraction * (math.log10(hi) - math.log10(lo)))
+        return lo + fraction * (hi - lo)
+
+    def chart_width(self) -> float:
+        """Width (px) of the chart's drawing (the Vega SVG or canvas)."""
+        return float(
+            self.root.evaluate(
+                """(root) => { const el = root.querySelector(
+                     '[data-testid="sl-chart"] svg, [data-testid="sl-chart"] canvas');
+                   return el ? el.getBoundingClientRect().width : 0; }"""
+            )
+        )
 
     def wait_fit_version_above(self, version: int, timeout: float = 60) -> int:
         self.page.wait_for_function(

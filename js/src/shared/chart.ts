@@ -36,6 +36,7 @@ export async function embedChart(
   data: ChartData | undefined,
   brush: [number, number] | null,
   themeFrom: Element,
+  renderer: "svg" | "canvas" = "svg",
 ): Promise<EmbeddedChart> {
   let full = specWithData(spec, data?.datasets);
   full = specWithSignals(full, data?.signals);
@@ -43,7 +44,7 @@ export async function embedChart(
   const target = document.createElement("div");
   target.className = "sl-vega";
   const result = await embed(target, full as any, {
-    renderer: "svg",
+    renderer,
     actions: false,
     mode: "vega-lite",
     config: vegaConfig(readTheme(themeFrom)) as any,

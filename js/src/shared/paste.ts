@@ -82,16 +82,17 @@ export function sketchTable(text: string): TableSketch {
  * Why this text cannot be a table, or null when it is worth sending to Python.
  * Python still validates everything (numeric columns, duplicates, missing values).
  */
-export function pasteProblem(text: string): string | null {
+export function pasteProblem(text: string, name = ""): string | null {
+  const what = name ? name : "the pasted text";
   if (text.length > MAX_TABLE_BYTES) {
-    return `The table is ${(text.length / 1e6).toFixed(1)} MB; the limit is ${MAX_TABLE_BYTES / 1e6} MB. Load it in Python and pass the DataFrame instead.`;
+    return `${name || "The table"} is ${(text.length / 1e6).toFixed(1)} MB; the limit is ${MAX_TABLE_BYTES / 1e6} MB. Load it in Python and pass the DataFrame instead.`;
   }
-  if (normaliseText(text).trim() === "") return "Nothing to read: the pasted text is empty.";
+  if (normaliseText(text).trim() === "") return `Nothing to read: ${what} is empty.`;
   const sketch = sketchTable(text);
   if (!sketch.delimiter) {
-    return "Could not find columns: paste a table with a header row, separated by tabs (as copied from a spreadsheet), commas or semicolons.";
+    return `Could not find columns in ${what}: use a table with a header row, separated by tabs (as copied from a spreadsheet), commas or semicolons.`;
   }
-  if (sketch.rows < 1) return "The table has a header but no data rows.";
+  if (sketch.rows < 1) return `${name || "The table"} has a header but no data rows.`;
   return null;
 }
 

@@ -9,15 +9,9 @@ export type Row = Record<string, unknown>;
 export type Datasets = Record<string, Row[]>;
 export type Spec = Record<string, any>;
 
-/** What Python sends for every refit: named datasets, param values, and the request echoed. */
-export interface ChartData {
-  datasets?: Datasets;
-  signals?: Record<string, unknown>;
-  request_id?: number | null;
-  version?: number;
-  /** Python's own time for this update (ms), for the latency breakdown. */
-  timing?: { kernel_ms?: number; fit_ms?: number; draw_ms?: number; sent_at?: number };
-}
+/** What Python sends for every refit (see contract.ts, generated from Python). */
+export type { ChartData } from "./contract";
+import type { ChartData } from "./contract";
 
 /** Minimal slice of a Vega View that the helpers need (a fake one is used in tests). */
 export interface ViewLike {
@@ -59,13 +53,15 @@ function eachParams(spec: Spec, visit: (params: any[]) => void): void {
 
 /**
  * A copy of `spec` with the interval selection `name` starting at `range` on x (or empty when
- * `range` is null), so a re-embedded chart shows the brush where the user left it.
+ * `range` is null), so a re-embedded chart shows the brush where the user left it. The brush
+ * does not zoom on the mouse wheel: a wheel over the chart scrolls the notebook.
  */
 export function specWithBrush(spec: Spec, range: [number, number] | null, name = "brush"): Spec {
   const out = clone(spec);
   eachParams(out, (params) => {
     for (const p of params) {
       if (p && p.name === name && p.select) {
+        if (typeof p.select === "object") p.select.zoom = false;
         if (range && range.every((v) => Number.isFinite(v))) p.value = { x: [range[0], range[1]] };
         else delete p.value;
       }

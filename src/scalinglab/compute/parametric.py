@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from scalinglab.compute.runs import FlopConvention, Runs
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.fit import fit as sl_fit
 from scalinglab.fitting.result import FitResult
+from scalinglab.fitting.uncertainty import percentile_interval, small_sample_factor
 from scalinglab.laws.base import Law
 from scalinglab.laws.registry import get_law
 
@@ -86,8 +88,38 @@ class ParametricAllocator:
             return self.res.law.allocation(p, C)  # type: ignore[misc]
         return numeric_allocation(self.res.law, p, C, self.convention)
 
+    @cached_property
+    def _theta_draws(self) -> np.ndarray | None:
+        """(B, q) parameter draws of a bootstrap fit, cached: they do not depend on C."""
+        res = self.res
+        if res.uncertainty.method != "bootstrap":
+            return None
+        return res.objective.pmap.theta(res._draws_u())
+
+    def _vectorised(self) -> bool:
+        """The closed-form allocation of a bootstrap fit, evaluated for all draws at once."""
+        return self.closed_form and self._theta_draws is not None
+
+    def _draw_logs(self, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ln N, ln D, g(loss)) at budgets C for the point fit (3, m) and every draw
+        (B, 3, m): what `FitResult.optimal_allocation` evaluates draw by draw."""
+        res, law = self.res, self.res.law
+        g = res.objective.g
+
+        def logs(theta: np.ndarray) -> np.ndarray:  # theta (B, q) -> (B, 3, m)
+            p = {n: theta[:, i, None] for i, n in enumerate(law.param_names)}
+            with np.errstate(all="ignore"):
+                n, d = law.allocation(p, C)  # type: ignore[misc]
+                L = law.fn(np.stack([n, d]), theta)  # X (2, B, m): one row of runs per draw
+                return np.stack([np.log(n), np.log(d), g(L)], axis=1)
+
+        est = logs(law.theta(res.params)[None, :])[0]
+        return est, logs(self._theta_draws)  # type: ignore[arg-type]
+
     def allocate(self, C: np.ndarray, level: float) -> pd.DataFrame:
         res = self.res
+        if self._vectorised():
+            return self._allocate_draws(np.asarray(C, dtype=float), level)
         if self.closed_form:
             at_level = replace(res, settings={**res.settings, "level": level})
             return at_level.optimal_allocation(C)[COLUMNS]
@@ -113,6 +145,46 @@ class ParametricAllocator:
             out.update(N_lo=nan, N_hi=nan, D_lo=nan, D_hi=nan, loss_lo=nan, loss_hi=nan)
         out["tokens_per_param"] = D / N
         return pd.DataFrame(out)[COLUMNS]
+
+    def _allocate_draws(self, C: np.ndarray, level: float) -> pd.DataFrame:
+        """`FitResult.optimal_allocation` at ``level`` with the draws' allocations computed
+        in one vectorised pass over the cached draws (the same percentiles and small-sample
+        factor as `FitResult.interval`)."""
+        res = self.res
+        est, vals = self._draw_logs(C)
+        k = small_sample_factor(res.uncertainty, level)
+        lo, hi = percentile_interval(est, vals, level, k)
+        N, D = np.exp(est[0]), np.exp(est[1])
+        back = np.exp if res.objective.space == "log" else (lambda v: v)
+        loss = res._to_user(back(est[2]))
+        ends = res._to_user(back(np.stack([lo[2], hi[2]])))
+        return pd.DataFrame({
+            "C": C, "N": N, "N_lo": np.exp(lo[0]), "N_hi": np.exp(hi[0]), "D": D,
+            "D_lo": np.exp(lo[1]), "D_hi": np.exp(hi[1]), "loss": loss,
+            "loss_lo": ends.min(axis=0), "loss_hi": ends.max(axis=0), "tokens_per_param": D / N,
+        })[COLUMNS]
+
+    def tokens_per_param(self, C: np.ndarray, level: float
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """D_opt / N_opt at budgets C with its interval (on its log, as N's and D's)."""
+        C = np.asarray(C, dtype=float)
+        res = self.res
+        if self._vectorised():
+            est, vals = self._draw_logs(C)
+            lo, hi = percentile_interval(est[1] - est[0], vals[:, 1] - vals[:, 0], level,
+                                         small_sample_factor(res.uncertainty, level))
+            return np.exp(est[1] - est[0]), np.exp(lo), np.exp(hi)
+        N, D = self._alloc(res.params, C)
+        if not self.has_intervals:
+            nan = np.full(C.size, np.nan)
+            return D / N, nan, nan
+
+        def log_ratio(p: dict[str, float], c: np.ndarray) -> np.ndarray:
+            n, d = self._alloc(p, c)
+            return np.log(d / n)
+
+        iv = res.interval(log_ratio, level=level, x=C)
+        return D / N, np.exp(iv.lo), np.exp(iv.hi)
 
     def _slopes(self, p: dict[str, float]) -> np.ndarray:
         """(a, b): log-slopes of N_opt and D_opt between the table's extreme budgets (the

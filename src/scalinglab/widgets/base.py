@@ -18,6 +18,20 @@ It owns what each widget needs once:
 * the table-load hook `_load_table` (a subclass's ``_accept_table``) with its
   ``table_version`` and error handling, and JSON export (``to_json``).
 
+Adding a widget (e.g. ComputeExplorer):
+
+1. add its state TypedDict (``class ComputeExplorerState(WidgetState)``) to
+   ``contract.WIDGET_STATES`` and its front-end messages to ``contract.WIDGET_MESSAGES``,
+   then run ``python -m scalinglab.widgets.contract --write``;
+2. ``class ComputeExplorer(ScalingLabWidget, asset="compute")`` with its traits (`choice`,
+   `number`, `checked`, ``@t.validate`` raising `BadValue`); recompute in observers through
+   ``self._guard(change, recompute)``; set outputs inside ``self._silent()``;
+3. handle each message in ``_on_<type>(msg)``; implement ``to_json`` and
+   ``_export_filename`` (the ``export_json`` message is then answered), and
+   ``_accept_table`` if it loads tables (``load_table`` then works, with ``table_version``).
+
+tests/test_contract.py then checks that its synced traits and the contract agree.
+
 >>> import traitlets as t
 >>> class Demo(ScalingLabWidget):
 ...     level = number(0.95, low=0, high=1, rule="in (0, 1), e.g. 0.95", exclusive=True)
@@ -98,8 +112,8 @@ class _Bounded(t.TraitType):
             return value
         try:
             value = super().validate(obj, value)  # type: ignore[misc]
-            if (self.exclusive[0] and value == self.min) or (
-                    self.exclusive[1] and value == self.max):
+            if (self.exclusive[0] and value == getattr(self, "min", None)) or (
+                    self.exclusive[1] and value == getattr(self, "max", None)):
                 raise t.TraitError("on an excluded bound")
         except t.TraitError:
             raise BadValue(f"{self.name} must be {self.rule}, not {value!r}") from None
@@ -112,6 +126,19 @@ class _Float(_Bounded, t.Float):
 
 class _Int(_Bounded, t.Int):
     pass
+
+
+def checked(trait: t.TraitType, rule: str) -> t.TraitType:
+    """``trait`` (synced) whose own type / length errors become `BadValue` naming it and
+    ``rule`` ("<name> must be <rule>, not <value>").
+
+    >>> r = checked(t.List(t.Float(), minlen=2, maxlen=2), "two numbers (low, high)")
+    >>> type(r).__name__
+    'CheckedList'
+    """
+    trait.__class__ = type(f"Checked{type(trait).__name__}", (_Bounded, type(trait)), {})
+    trait.rule = rule
+    return trait.tag(sync=True)
 
 
 def number(default: float | None, low: float | None = None, high: float | None = None, *,
@@ -181,6 +208,14 @@ class ScalingLabWidget(anywidget.AnyWidget):
             self._show_error(e)
             if not self._from_frontend():
                 raise
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # a value a trait's check refuses (set from Python) is shown too, then raised
+        try:
+            super().__setattr__(name, value)
+        except BadValue as e:
+            self._show_error(e)
+            raise
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """A change from the front end; a value a trait refuses is shown as the error and
@@ -283,5 +318,5 @@ def synced_traits(cls: type) -> set[str]:
     return own - set(anywidget.AnyWidget.class_traits(sync=True))
 
 
-__all__: Sequence[str] = ("BadValue", "ScalingLabWidget", "static_asset", "choice", "number",
+__all__: Sequence[str] = ("BadValue", "ScalingLabWidget", "checked", "choice", "number", "static_asset",
                           "synced_traits")

@@ -16,9 +16,11 @@ Rules the types cannot say:
   domains) is sent per move and stays small whatever the table size. The chart styles points
   inside / outside the fit range through the Vega-Lite params ``fit_lo`` / ``fit_hi``, which
   the front end sets from ``fit_range`` (``null`` for no range).
+* The front end moves the fit range only with ``brush`` messages (never by setting the
+  ``fit_range`` trait), so that every range carries its table version.
 
 >>> sorted(WIDGET_STATES)
-['LawExplorer', 'RemedyComparer']
+['ComputeExplorer', 'LawExplorer', 'RemedyComparer']
 >>> "table_version" in state_fields("LawExplorer")
 True
 >>> message_types(FrontendMessage)
@@ -45,6 +47,7 @@ DragCi = Literal["same", "delta"]
 Loss = Literal["l2", "huber", "asymmetric"]  # fitting/objective.py LOSSES
 FitSpace = AxisScale
 RemedyView = Literal[1, 2, 3]
+Approach = Literal["isoflop", "envelope", "parametric"]  # compute/plan.py APPROACHES
 
 #: The Vega-Lite params the front end sets from ``fit_range`` (null: no range).
 FIT_RANGE_PARAMS = ("fit_lo", "fit_hi")
@@ -163,6 +166,80 @@ class FitRow(TypedDict):
     error: str
 
 
+class Readout(TypedDict):
+    """ComputeExplorer's answer at the budget C (FLOP): ``plan.allocate([C])`` and
+    ``plan.tokens_per_param([C])`` (``tpp``: tokens per parameter); intervals at ``level``,
+    null where the plan has none."""
+
+    C: float | None
+    N: float | None
+    N_lo: float | None
+    N_hi: float | None
+    D: float | None
+    D_lo: float | None
+    D_hi: float | None
+    loss: float | None
+    loss_lo: float | None
+    loss_hi: float | None
+    tpp: float | None
+    tpp_lo: float | None
+    tpp_hi: float | None
+    approach: str
+    level: float
+
+
+class ApproachRow(TypedDict):
+    """One approach at the budget (the `Readout` fields), or ``error`` saying why the table
+    does not support it."""
+
+    approach: Approach
+    label: str
+    error: str
+    C: NotRequired[float | None]
+    N: NotRequired[float | None]
+    N_lo: NotRequired[float | None]
+    N_hi: NotRequired[float | None]
+    D: NotRequired[float | None]
+    D_lo: NotRequired[float | None]
+    D_hi: NotRequired[float | None]
+    loss: NotRequired[float | None]
+    loss_lo: NotRequired[float | None]
+    loss_hi: NotRequired[float | None]
+    tpp: NotRequired[float | None]
+    tpp_lo: NotRequired[float | None]
+    tpp_hi: NotRequired[float | None]
+    level: NotRequired[float]
+
+
+class Spread(TypedDict):
+    """How far the approaches disagree: N and D as largest / smallest, loss as max − min."""
+
+    n: int
+    N: NotRequired[float]
+    D: NotRequired[float]
+    loss: NotRequired[float | None]
+
+
+class BudgetInfo(TypedDict):
+    name: str
+    included: bool
+    color: str
+    C: float
+
+
+class MarkerRow(TypedDict):
+    C: float | None
+    value: float | None
+    lo: float | None
+    hi: float | None
+    quantity: str
+
+
+class OptionInfo(TypedDict):
+    key: str
+    label: str
+
+
 # ------------------------------------------------------------------------------ widget state
 class WidgetState(TypedDict):
     """Traits every widget has (`ScalingLabWidget`)."""
@@ -230,6 +307,36 @@ class RemedyComparerState(WidgetState):
     verdict: str
 
 
+class ComputeExplorerState(WidgetState):
+    """A budget move changes only ``readout``, ``approaches``, ``spread`` and ``marker`` (the
+    chart's ``marker`` dataset, kept out of ``chart_data`` so a move sends a few hundred
+    bytes); ``excluded`` names budgets (``budgets[].name``) left out of the frontier."""
+
+    # controls
+    approach: Approach
+    convention: str
+    level: float
+    excluded: list[str]
+    budget: float
+    # table
+    N: str
+    D: str
+    y: str
+    source_name: str
+    status: str
+    # outputs
+    readout: Readout
+    approaches: list[ApproachRow]
+    spread: Spread
+    marker: list[MarkerRow]
+    budgets: list[BudgetInfo]
+    budget_range: list[float]
+    convention_options: list[OptionInfo]
+    approach_options: list[OptionInfo]
+    level_options: list[float]
+    warnings: list[str]
+
+
 # ------------------------------------------------------------------------------ messages
 class BrushMsg(TypedDict):
     """Front end → kernel: the fit range moved (``range`` null clears it). ``id`` increases
@@ -251,7 +358,7 @@ class LoadTableMsg(TypedDict):
 
     type: Literal["load_table"]
     text: str
-    name: str
+    name: NotRequired[str]
 
 
 class ExportJsonRequest(TypedDict):
@@ -295,14 +402,19 @@ KernelMessage = Union[AckMsg, TableLoadedMsg, ExportJsonReply]  # noqa: UP007
 WIDGET_STATES: dict[str, type] = {
     "LawExplorer": LawExplorerState,
     "RemedyComparer": RemedyComparerState,
+    "ComputeExplorer": ComputeExplorerState,
 }
 #: The front-end messages each widget handles.
 WIDGET_MESSAGES: dict[str, tuple[type, ...]] = {
     "LawExplorer": (BrushMsg, LoadTableMsg, ExportJsonRequest),
     "RemedyComparer": (ExportJsonRequest,),
+    "ComputeExplorer": (LoadTableMsg, ExportJsonRequest),
 }
 #: Front-end messages that depend on the table (ignored when made for an older one).
 TABLE_MESSAGES = ("brush",)
+#: Required fields the kernel still accepts a message without (a front end built before
+#: they existed, e.g. a cached bundle): such a message is taken as made for the current table.
+TOLERATED_MISSING = frozenset({"table_version"})
 
 
 def state_fields(widget: str) -> dict[str, Any]:
@@ -339,7 +451,7 @@ def check_message(content: Any, known: tuple[type, ...]) -> dict[str, Any] | Non
         hints = typing.get_type_hints(kind)
         if content.get("type") != typing.get_args(hints["type"])[0]:
             continue
-        required = getattr(kind, "__required_keys__", frozenset())
+        required = getattr(kind, "__required_keys__", frozenset()) - TOLERATED_MISSING
         return content if all(k in content for k in required) else None
     return None
 
@@ -354,7 +466,7 @@ TS_PATH = Path("js/src/shared/contract.ts")
 
 
 _ALIASES = {Band: "Band", AxisScale: "AxisScale", CiMethod: "CiMethod", DragCi: "DragCi",
-            Loss: "Loss", RemedyView: "RemedyView"}
+            Loss: "Loss", RemedyView: "RemedyView", Approach: "Approach"}
 
 
 def _literal(tp: Any) -> str:

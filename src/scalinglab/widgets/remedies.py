@@ -278,15 +278,24 @@ class RemedyComparer(ScalingLabWidget, asset="remedies"):
                 rows.append(self._fit_row(rem, results[rem]))
         for rem, msg in errors.items():
             rows.append({"remedy": rem, "law": "", "params": "", "r2": None, "error": msg})
+        wide = means["hi"].gt(1) | means["lo"].lt(0)
         means = means.assign(lo=means["lo"].clip(0, 1), hi=means["hi"].clip(0, 1))
+        ydom = charts.y_domain([*points["value"].tolist(), *means["lo"].tolist(),
+                                *means["hi"].tolist(), *(f["y"] for f in fits)])
         data = {"datasets": {"points": _records(points), "means": _records(means),
-                             "fits": fits, "bands": bands}}
+                             "fits": fits, "bands": bands},
+                "signals": {"ydomain": ydom}}
         notes = [f"{len(frame)} runs shown"
                  + (" (largest training set at each ratio)" if self.view == 1 else
                     f" at ρ = {self._nearest_ratio():g}")
                  + f"; intervals: {self.level:.0%} t-interval of the mean over seeds; bands: "
                  f"{self.level:.0%} bootstrap confidence band of the fitted law (both drawn "
                  f"within [0, 1])."]
+        if bool(wide.any()):
+            few = int(means.loc[wide, "n"].min())
+            notes.append(f"With {few} seed(s), the {self.level:.0%} t-interval of a mean "
+                         f"reaches past [0, 1]; its bar is drawn to the edge of [0, 1] (run "
+                         f"more seeds for a narrower interval).")
         notes += list(errors.values())
         verdict = self._curve_verdict(results, x, data_hi) if self.view == 2 else \
             self._ratio_verdict(results)

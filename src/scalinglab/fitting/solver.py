@@ -39,7 +39,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-from scipy.optimize import least_squares, lsq_linear
 
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.objective import Objective
@@ -219,6 +218,8 @@ def _bounded_step(M: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) 
     # Some coordinate sits on a bound (or the step crosses one): a bounded problem. Sides of
     # zero width are widened to a hair so that lsq_linear accepts them.
     tiny = 1e-300
+    from scipy.optimize import lsq_linear  # loaded on first use (a light import)
+
     out = lsq_linear(Ms, b, bounds=(np.minimum(lo_s, -tiny), np.maximum(hi_s, tiny)),
                      method="bvls", tol=1e-14)
     step[seen] = np.clip(out.x, lo_s, hi_s) / d[seen]
@@ -237,6 +238,8 @@ def _noise_floor(obj: Objective) -> float:
 def _trf(obj: Objective, u0: np.ndarray, max_nfev: int) -> tuple[np.ndarray, int, int]:
     """scipy's trust-region reflective ``least_squares`` from ``u0`` within the bounds, with
     its own stopping tests set far below ours (the convergence test decides): (u, nfev, status)."""
+    from scipy.optimize import least_squares  # loaded on first use (a light import)
+
     lo, hi = obj.pmap.bounds_u()
     kw: dict = {}
     if obj.loss == "huber":

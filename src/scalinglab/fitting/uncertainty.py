@@ -57,7 +57,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.objective import Objective, ParamMap
@@ -386,6 +385,8 @@ def small_sample_factor(unc: Uncertainty, level: float) -> float:
 def t_quantile(p: float, dof: int) -> float:
     """Student's t quantile (dof = 0: the normal's), cached: scipy.stats takes ~0.5 ms a
     call, and a widget asks for the same few on every refit."""
+    from scipy import stats  # loaded on first use (a light import)
+
     return float(stats.norm.ppf(p) if dof == 0 else stats.t.ppf(p, dof))
 
 

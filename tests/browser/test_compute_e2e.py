@@ -15,6 +15,7 @@ import math
 import pytest
 from compute_driver import ComputeDriver
 from harness import DARK_THEME, LIGHT_THEME, LabPage
+from test_saved_state_e2e import save, save_widget_state  # noqa: F401  (a fixture)
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 CELLS = [
@@ -171,3 +172,57 @@ def test_offline_html_export_shows_the_last_plan(browser, tmp_path) -> None:
         assert not refused, refused
     finally:
         context.close()
+
+
+@pytest.mark.usefixtures("save_widget_state")
+def test_reopened_notebook_shows_the_saved_plan(lab: LabPage, notebook, lab_server) -> None:
+    """JupyterLab saves the widget state: reopened without running a cell (no kernel object),
+    the explorer shows the budget and the budgets left out as last seen, says it is a saved
+    view, and a save of the reopened notebook keeps that state."""
+    name = notebook("compute_saved.ipynb", [
+        "import scalinglab as sl\nw = sl.ComputeExplorer(sl.datasets.load('chinchilla'), "
+        "n_boot=100)\nw"])
+    lab.open_notebook(name)
+    lab.run_all()
+    d = ComputeDriver(lab)
+    d.wait_ready()
+    probe = lab.probe()
+    try:
+        v = d.version("readout")
+        probe.run("w.budget = 1e22\nw.excluded = ['1e+21']")
+        d.wait_above(v, "readout")
+        probe.wait_for("w.readout['C']", lambda c: c == 1e22)
+    finally:
+        probe.close()
+    lab.page.wait_for_timeout(500)
+    save(lab)
+    state = saved_compute_state(lab_server, name)
+    assert state and state["budget"] == 1e22 and state["excluded"] == ["1e+21"]
+    lab.page.close()
+    lab_server.shutdown_sessions()
+
+    page = lab.page.context.new_page()
+    again = LabPage(page, lab.server)
+    again.open_notebook(name)
+    r = ComputeDriver(again)
+    r.wait_ready()
+    again.page.wait_for_timeout(500)
+    again.screenshot("compute-05-reopened-saved-state", r.root)
+    assert "10^22" in r.testid("sl-readout").inner_text()
+    assert r.testid("sl-budget-toggle-1e+21").get_attribute("aria-pressed") == "false"
+    assert "Saved view" in r.root.inner_text()
+    save(again)
+    kept = saved_compute_state(lab_server, name)
+    assert kept and kept["budget"] == 1e22, "saving the reopened notebook dropped the state"
+
+
+def saved_compute_state(lab_server, name: str) -> dict | None:
+    import nbformat
+
+    nb = nbformat.read(lab_server.root_dir / name, as_version=4)
+    state = nb.metadata.get("widgets", {}).get(
+        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    for model in state.values():
+        if model.get("model_module") == "anywidget" and "budget_range" in model.get("state", {}):
+            return model["state"]
+    return None

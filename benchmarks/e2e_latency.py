@@ -329,7 +329,8 @@ def measure_kernel(drags: int) -> dict[str, list[float]]:
         samples = []
         for i, (lo, hi) in enumerate(ranges, start=1):
             t0, c0 = time.perf_counter(), time.process_time()
-            w._on_message(w, {"type": "brush", "range": [lo, hi], "id": i}, None)
+            w._handle_custom_msg({"type": "brush", "range": [lo, hi], "id": i,
+                                  "table_version": w.table_version}, [])
             samples.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
             if w.error:

@@ -47,6 +47,16 @@ _HUGE_X = [
                                                    0.0, 0.0]),
 ]
 
+# Also found here: values near 1e300 in linear space overflowed Python's float ** in the
+# solver's noise floor (an OverflowError), and squares, jitter and spreads elsewhere.
+_X8 = [float(v) for v in range(1, 9)]
+_HUGE_Y = [
+    (_X8, [1.0, 2.0, 3.0, 1e200, 5.0, 6.0, 7.0, 8.0]),
+    (_X8, [1.0] * 7 + [1.7e308]),
+    (_X8, [1e-300, 1e300] * 4),
+    (_X8, [1e308, -1e308] * 4),
+]
+
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables, st.sampled_from(LAWS), st.sampled_from(["log", "linear"]),
@@ -55,6 +65,10 @@ _HUGE_X = [
 @example(_HUGE_X[1], "exponential", "linear", "l2")
 @example(_HUGE_X[2], "exponential", "linear", "l2")
 @example(_HUGE_X[3], "exponential", "linear", "huber")
+@example(_HUGE_Y[0], "power", "linear", "l2")
+@example(_HUGE_Y[1], "sigmoid", "linear", "l2")
+@example(_HUGE_Y[2], "exponential", "log", "asymmetric")
+@example(_HUGE_Y[3], "sigmoid", "linear", "l2")
 def test_fit_gives_a_result_or_a_clear_error(table, law, space, loss):
     xs, ys = table
     df = pd.DataFrame({"x": pd.Series(xs, dtype=object), "y": pd.Series(ys, dtype=object)})

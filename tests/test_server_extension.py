@@ -5,7 +5,8 @@ integration tests start a real ``jupyter server`` with a kernel and open the ker
 from Python: one asks a probe extension inside the server which connection class served it and
 whether TCP_NODELAY is set on the server's end of the socket; one sends comm messages over the
 v1 protocol (as JupyterLab does) and reads which status messages come back. Both run with the
-extension enabled (by the config file the wheel installs) and disabled.
+extension enabled (by the documented command, `jupyter server extension enable
+scalinglab_server`, into a temporary config dir) and as installed (nothing enables it).
 """
 
 from __future__ import annotations
@@ -77,6 +78,38 @@ class FakeGatewayConnection(FakeConnection):
 def fake_serverapp(settings: dict[str, Any] | None) -> SimpleNamespace:
     web_app = None if settings is None else SimpleNamespace(settings=settings)
     return SimpleNamespace(web_app=web_app, log=logging.getLogger("fake.serverapp"))
+
+
+def test_nothing_enables_the_extension_on_install() -> None:
+    """A widget library must not change every kernel's messages on the user's server: the
+    wheel ships no jupyter_server_config.d file, and the package's build says so."""
+    from importlib import metadata
+
+    files = [str(f) for f in metadata.files("scalinglab") or []]
+    assert not [f for f in files if "jupyter_server_config" in f], files
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    if pyproject.exists():  # a source checkout
+        assert "jupyter_server_config.d" not in pyproject.read_text()
+
+
+def test_the_documented_command_enables_it_and_jupyter_sees_it(tmp_path: Path) -> None:
+    env, dirs = _jupyter_env(tmp_path)
+
+    def listed() -> str:
+        out = subprocess.run([sys.executable, "-m", "jupyter", "server", "extension", "list"],
+                             env=env, capture_output=True, text=True, timeout=60, check=True)
+        text = (out.stdout + out.stderr).replace("\x1b[32m", "").replace("\x1b[31m", "")
+        return " ".join(line.replace("\x1b[0m", "").strip() for line in text.splitlines()
+                        if line.strip().startswith("scalinglab_server "))
+
+    assert listed() == ""  # installed, not enabled anywhere
+    assert str(dirs["config"]) in _toggle(env)
+    assert json.loads((dirs["config"] / "jupyter_server_config.d" / "scalinglab_server.json")
+                      .read_text()) == {"ServerApp": {"jpserver_extensions":
+                                                      {"scalinglab_server": True}}}
+    assert listed().startswith("scalinglab_server enabled")
+    _toggle(env, "disable")
+    assert listed().startswith("scalinglab_server disabled")
 
 
 def test_extension_points_name_the_module() -> None:
@@ -329,19 +362,12 @@ def _api(url: str, method: str = "GET", body: Any = None) -> Any:
     return json.loads(raw) if raw else None
 
 
-def _start_server(tmp: Path, enabled: bool) -> tuple[subprocess.Popen[bytes], str, Path]:
-    """``jupyter server`` with temporary dirs; the sys.prefix config (the wheel's) still applies."""
-    (tmp / "nodelay_probe.py").write_text(PROBE)
+def _jupyter_env(tmp: Path) -> tuple[dict[str, str], dict[str, Path]]:
+    """Environment for ``jupyter`` commands with temporary user dirs; the sys.prefix config
+    (what the install left, which must not enable scalinglab_server) still applies."""
     dirs = {name: tmp / name for name in ("config", "data", "runtime", "root", "ipython")}
     for path in dirs.values():
-        path.mkdir()
-    # Only the user config dir is replaced; enabling scalinglab_server is left to the file the
-    # wheel installed under sys.prefix, so this also checks the install.
-    extensions = {"nodelay_probe": True} | ({} if enabled else {"scalinglab_server": False})
-    (dirs["config"] / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": extensions}})
-    )
-    port = _free_port()
+        path.mkdir(exist_ok=True)
     env = dict(os.environ)
     env.update(
         JUPYTER_CONFIG_DIR=str(dirs["config"]),
@@ -352,6 +378,25 @@ def _start_server(tmp: Path, enabled: bool) -> tuple[subprocess.Popen[bytes], st
     )
     env.pop("JUPYTER_TOKEN", None)
     env.pop("JUPYTER_CONFIG_PATH", None)
+    return env, dirs
+
+
+def _toggle(env: dict[str, str], action: str = "enable") -> str:
+    """The README's one-line opt-in (``--user``: into the temporary config dir)."""
+    return subprocess.run([sys.executable, "-m", "scalinglab_server", action, "--user"], env=env,
+                          check=True, capture_output=True, text=True, timeout=60).stdout
+
+
+def _start_server(tmp: Path, enabled: bool) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """``jupyter server`` with temporary user dirs; ``enabled``: after the README's command."""
+    (tmp / "nodelay_probe.py").write_text(PROBE)
+    env, dirs = _jupyter_env(tmp)
+    (dirs["config"] / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": {"nodelay_probe": True}}})
+    )
+    if enabled:
+        _toggle(env)
+    port = _free_port()
     log_path = tmp / "server.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
@@ -424,7 +469,7 @@ def _with_a_kernel(tmp: Path, enabled: bool, talk: Any) -> tuple[Any, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("enabled", [True, False], ids=["enabled", "disabled"])
+@pytest.mark.parametrize("enabled", [True, False], ids=["enabled", "as-installed"])
 def test_real_server_kernel_websocket_has_nodelay(tmp_path: Path, enabled: bool) -> None:
     probe, log = _with_a_kernel(tmp_path, enabled, _kernel_info_then_probe)
     assert (ext.LOADED_MESSAGE in log) is enabled, log[-3000:]
@@ -493,7 +538,7 @@ async def _statuses_of_comm_messages(url: str, kernel_id: str) -> dict[str, list
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("enabled", [True, False], ids=["enabled", "disabled"])
+@pytest.mark.parametrize("enabled", [True, False], ids=["enabled", "as-installed"])
 def test_real_server_drops_only_the_busy_status_of_quiet_comm_messages(
     tmp_path: Path, enabled: bool
 ) -> None:

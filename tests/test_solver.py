@@ -219,3 +219,16 @@ def test_bootstrap_uses_newton_steps_only_where_they_apply():
     np.testing.assert_allclose(T[:, 1].T, num, rtol=1e-3, atol=1e-6)
     huber = Objective(obj.pmap, obj.X, obj.target, obj.weights, loss="huber")
     assert _curvature(huber, u) is None
+
+
+def test_noise_floor_of_huge_values_is_finite():
+    """Regression (found by tests/test_properties.py): data near 1e300 in linear space made
+    ``(1e-10 * scale) ** 2`` raise OverflowError; the floor now stops at the largest float."""
+    from scalinglab.fitting.solver import _noise_floor
+
+    y = np.array([1.0, 2.0, 3.0, 1e200, 5, 6, 7, 8])
+    obj = Objective(ParamMap.build(sl.get_law("power")), np.arange(1.0, 9.0)[None, :], y,
+                    np.ones(8), space="linear")
+    assert _noise_floor(obj) == np.finfo(float).max
+    small = Objective(obj.pmap, obj.X, y / 1e195, obj.weights, space="linear")
+    assert _noise_floor(small) == pytest.approx(0.5 * 8 * (1e-10 * 1e5) ** 2)

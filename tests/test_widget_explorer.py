@@ -44,7 +44,8 @@ def frontend(w: LawExplorer, **state: Any) -> None:
 
 
 def brush(w: LawExplorer, rng: Any, rid: int) -> None:
-    w._handle_custom_msg({"type": "brush", "range": rng, "id": rid}, [])
+    w._handle_custom_msg({"type": "brush", "range": rng, "id": rid,
+                          "table_version": w.table_version}, [])
 
 
 # ----------------------------------------------------------------------------- contract
@@ -68,14 +69,14 @@ def test_initial_state_has_results_spec_and_named_datasets() -> None:
     assert sorted(w.results) == ["power", "power_offset"]
     assert all(isinstance(r, sl.FitResult) for r in w.results.values())
     data = w.chart_data
-    assert set(data["datasets"]) == {"points", "fits", "extrapolation", "bands", "target_line",
+    assert set(data["datasets"]) == {"fits", "extrapolation", "bands", "target_line",
                                      "targets"}
-    assert len(data["datasets"]["points"]) == 30
+    assert len(w.points) == 30  # the points trait: once per table, not per move
     assert data["datasets"]["bands"], "the confidence band is drawn by default"
     assert set(data["signals"]) == {"xdomain", "ydomain"}
-    assert set(w.spec["datasets"]) == set(data["datasets"])
+    assert set(w.spec["datasets"]) == set(data["datasets"]) | {"points"}
     names = {p["name"] for p in w.spec["params"]}
-    assert {"brush", "xdomain", "ydomain"} <= names
+    assert {"brush", "xdomain", "ydomain", "fit_lo", "fit_hi"} <= names
     brush_param = next(p for p in w.spec["params"] if p["name"] == "brush")
     assert brush_param["select"]["encodings"] == ["x"]
     assert any(layer.get("name") == "band" for layer in w.spec["layer"])
@@ -101,8 +102,8 @@ def test_python_can_set_every_control() -> None:
     v0 = w.chart_data["version"]
     w.fit_range = [1e7, 1e10]
     assert w.results["power"].fit_range[0] >= 1e7
-    points = w.chart_data["datasets"]["points"]
-    assert any(not p["in_range"] for p in points) and any(p["in_range"] for p in points)
+    assert all("in_range" not in p for p in w.points)  # styled by fit_lo / fit_hi instead
+    assert len(w.points) == 30
     w.laws = ["power_offset"]
     assert list(w.results) == ["power_offset"]
     w.band = "prediction"
@@ -185,8 +186,8 @@ def test_a_drag_holds_the_axes_still_and_the_rest_restores_the_exact_domains() -
     # rescale, no redraw of every point and tick per refit); at rest, the exact domains.
     def exact(w: sl.LawExplorer) -> dict[str, list[float]]:
         ds = w.chart_data["datasets"]
-        horizon_x = max(r["x"] for r in ds["points"]) * w.horizon
-        return sl.charts.domains(ds["points"], ds["fits"] + ds["extrapolation"], horizon_x,
+        horizon_x = max(r["x"] for r in w.points) * w.horizon
+        return sl.charts.domains(w.points, ds["fits"] + ds["extrapolation"], horizon_x,
                                  None, w.x_scale, w.y_scale)
 
     async def drag() -> None:
@@ -201,7 +202,7 @@ def test_a_drag_holds_the_axes_still_and_the_rest_restores_the_exact_domains() -
             low = exact(w)["ydomain"][0]
             escaped = escaped or low < before["ydomain"][0]
         assert escaped  # ... even where an extrapolation left the held y axis (clipped)
-        ys = [r["y"] for r in w.chart_data["datasets"]["points"]]
+        ys = [r["y"] for r in w.points]
         assert before["ydomain"][0] <= min(ys) and max(ys) <= before["ydomain"][1]
         assert w.code == code  # the snippet waits for the rest too
         await asyncio.sleep(1.0)
@@ -222,7 +223,7 @@ def test_drag_ci_delta_draws_quick_bands_while_dragging_and_bootstrap_at_rest() 
         assert {r.uncertainty.method for r in w.results.values()} == {"bootstrap"}
 
     asyncio.run(drag())
-    with pytest.raises(ScalingLabError, match="drag_ci must be 'same' or 'delta'"):
+    with pytest.raises(ScalingLabError, match="drag_ci must be one of 'same', 'delta'"):
         explorer(drag_ci="fast")
     w = explorer()
     with pytest.raises(ScalingLabError, match="drag_ci must be"):
@@ -268,10 +269,10 @@ def test_bad_brush_keeps_state_and_acks() -> None:
     assert "usable point" in w.error
     assert w.fit_range == [1e8, 1e10]
     assert w.results["power"].params == params
-    assert {"type": "ack", "id": 2} in sent.messages
+    assert {"type": "ack", "id": 2, "table_version": 1} in sent.messages
     brush(w, ["a", "b"], 3)
     assert "bad fit range" in w.error
-    assert {"type": "ack", "id": 3} in sent.messages
+    assert {"type": "ack", "id": 3, "table_version": 1} in sent.messages
     brush(w, [1e7, 1e10], 4)
     assert w.error == ""
 
@@ -285,7 +286,7 @@ def test_load_table_message_replaces_data_and_a_bad_file_keeps_it() -> None:
     w._handle_custom_msg({"type": "load_table", "text": text, "name": "runs.csv"}, [])
     assert (w.x, w.y) == ("N", "loss")
     assert len(w.results["power_offset"].data) == 25
-    assert {"type": "table_loaded"} in sent.messages
+    assert {"type": "table_loaded", "table_version": 1, "name": "runs.csv"} in sent.messages
     assert w.source_name == "runs.csv"
     params = dict(w.results["power_offset"].params)
     w._handle_custom_msg({"type": "load_table", "text": "N,loss\n1e6,2.5\n2e6,not-a-number\n",
@@ -304,7 +305,7 @@ def test_a_table_the_kernel_rejects_keeps_the_previous_one() -> None:
     assert "<= 0" in w.error
     assert w.data is old
     assert (w.x, w.y) == ("D", "loss")
-    assert len(w.chart_data["datasets"]["points"]) == 30
+    assert len(w.points) == 30 and w.table_version == 1
 
 
 def test_export_json_message_sends_loadable_json() -> None:
@@ -385,7 +386,7 @@ def test_series_column_gives_one_fit_per_series() -> None:
     res = w.results["power_offset"]
     assert isinstance(res, sl.GroupFit) and set(res) == {"small", "large"}
     assert {r["series"] for r in w.metric_rows} == {"small", "large"}
-    colors = {p["color"] for p in w.chart_data["datasets"]["points"]}
+    colors = {p["color"] for p in w.points}
     assert colors == {"s:small", "s:large"}
     fit_colors = {p["color"] for p in w.chart_data["datasets"]["fits"]}
     assert fit_colors == {"s:small", "s:large"}  # one law: curves take the series colours
@@ -452,7 +453,7 @@ def test_multivariable_law_draws_one_curve_per_slice() -> None:
     assert res.x == ["N", "D"]
     keys = {r["key"] for r in w.chart_data["datasets"]["fits"]}
     assert len(keys) == 5  # five slices of N
-    labels = {p["label"] for p in w.chart_data["datasets"]["points"]}
+    labels = {p["label"] for p in w.points}
     assert len(labels) == 5 and all(lbl.startswith("N ≈ ") for lbl in labels)
     legend = w.spec["layer"][0]["encoding"]["color"]
     assert legend["legend"]["title"] == "N"

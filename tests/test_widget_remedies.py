@@ -68,7 +68,7 @@ def test_metric_switch_changes_spec_and_numbers(w):
     w.metric = "roc_auc"
     assert "ROC AUC" in json.dumps(w.spec)
     assert w.summary_rows != acc
-    assert all(0.9 < r["best_mean"] <= 1 for r in w.summary_rows)
+    assert all(90 < r["best_mean"] <= 100 for r in w.summary_rows)  # percent
 
 
 def test_view2_learning_curves_with_extrapolation(w, study):
@@ -119,8 +119,11 @@ def test_summary_says_whether_the_paired_difference_excludes_zero(w, study):
     at = at.sort_values("mean", ascending=False)
     r = rows.set_index("ratio").loc[50]
     assert r["best"] == at.index[0] and r["runner_up"] == at.index[1]
-    assert r["margin"] == pytest.approx(at["mean"].iloc[0] - at["mean"].iloc[1])
-    assert r["spread"] == pytest.approx(at["std"].iloc[:2].max())
+    # one unit in the "wins" table: percentage points
+    assert r["unit"] == "percentage points"
+    assert r["margin"] == pytest.approx(100 * (at["mean"].iloc[0] - at["mean"].iloc[1]))
+    assert r["spread"] == pytest.approx(100 * at["std"].iloc[:2].max())
+    assert r["best_mean"] == pytest.approx(100 * at["mean"].iloc[0])
 
 
 @pytest.mark.parametrize(
@@ -128,8 +131,8 @@ def test_summary_says_whether_the_paired_difference_excludes_zero(w, study):
     [
         ("metric", "f1", "metric 'f1' is not in this table"),
         ("remedies", ["none", "magic"], "remedy 'magic' is not in the table"),
-        ("view", 4, "view must be 1, 2 or 3"),
-        ("level", 1.5, "level must lie"),
+        ("view", 4, "view must be one of 1, 2, 3"),
+        ("level", 1.5, "level must be in [0.5, 1)"),
         ("horizon", 0.5, "horizon must be >= 1"),
         ("trend_law", "cubic", "trend_law must be one of"),
     ],
@@ -137,8 +140,9 @@ def test_summary_says_whether_the_paired_difference_excludes_zero(w, study):
 def test_bad_control_shows_error_and_keeps_last_good_state(w, trait, value, match):
     before = (w.metric, list(w.remedies), w.view, w.level, w.horizon, w.trend_law)
     data = w.chart_data
-    setattr(w, trait, value)
-    assert match in w.error
+    with pytest.raises(ScalingLabError, match=match.replace("[", r"\[").replace("(", r"\(")
+                       .replace(")", r"\)")):
+        setattr(w, trait, value)
     assert (w.metric, list(w.remedies), w.view, w.level, w.horizon, w.trend_law) == before
     assert w.chart_data == data
     w.metric = "roc_auc"  # a good change clears the error
@@ -181,7 +185,7 @@ def test_json_export_round_trips_the_fits(w):
 def test_export_json_message(w):
     sent = []
     w.send = lambda content, buffers=None: sent.append(content)
-    w._on_msg(w, {"type": "export_json"}, [])
+    w._handle_custom_msg({"type": "export_json"}, [])
     assert sent[0]["type"] == "export_json" and sent[0]["filename"].endswith(".json")
     assert json.loads(sent[0]["text"])["metric"] == "accuracy"
 
@@ -197,9 +201,11 @@ def test_a_users_deep_learning_table(study):
     assert w.metric == "roc_auc" and w.metric_options == ["roc_auc"]
     assert w.error == ""
     assert w.remedy_info[1]["description"] == "a remedy from your own runs"
-    w.view = 2  # no train_size: error, view 1 kept
+    with pytest.raises(ScalingLabError, match="train_size"):
+        w.view = 2  # no train_size: error, view 1 kept
     assert "train_size" in w.error and w.view == 1
-    w.view = 3  # no minority/majority columns
+    with pytest.raises(ScalingLabError, match="trade-off needs"):
+        w.view = 3  # no minority/majority columns
     assert "trade-off needs" in w.error and w.view == 1
 
 
@@ -217,3 +223,21 @@ def test_no_remedy_selected_is_an_empty_view_not_an_error(w, view):
     assert all(rows == [] for rows in w.chart_data["datasets"].values())
     assert "Select at least one remedy" in (w.verdict + " ".join(w.notes))
     json.loads(w.to_json())
+
+
+def test_error_bars_with_two_seeds_stay_on_the_axis():
+    t = sl.imbalance.run_study(remedies=["none", "oversample"], ratios=[1, 5, 20],
+                               sizes=[30, 60, 120], seeds=2, n_jobs=1, cache=None,
+                               progress=False)
+    w = sl.RemedyComparer(t)
+    for view in (1, 2):
+        w.view = view
+        lo, hi = w.chart_data["signals"]["ydomain"]
+        params = {p["name"] for p in w.spec["params"]}
+        assert "ydomain" in params  # the y scale reads it
+        for row in w.chart_data["datasets"]["means"] + w.chart_data["datasets"]["points"]:
+            for key in ("lo", "hi", "mean", "value"):
+                if row.get(key) is not None:
+                    assert lo <= row[key] <= hi, (view, key, row)
+        assert 0 <= lo and hi <= 1
+        assert any("2 seed(s)" in n for n in w.notes)

@@ -13,6 +13,7 @@ from typing import Any
 
 from scalinglab import datasets, laws
 from scalinglab.compute import ComputePlan, compute_optimal
+from scalinglab.delegates import provide
 from scalinglab.errors import ScalingLabError, ScalingLabWarning
 from scalinglab.export import load_fit
 from scalinglab.fitting.compare import Comparison, compare
@@ -22,8 +23,23 @@ from scalinglab.laws import Law, Param, get_law
 
 __version__ = "0.1.0"
 
+# Presentation sits above the kernel: `FitResult.chart()`, `.to_python()`, ... and
+# `ComputePlan.chart()`, `.to_python()` delegate to these (see scalinglab.delegates); each
+# module is imported on its first call.
+for _role, _target in {
+    "fit_chart": "scalinglab.charts:fit_chart",
+    "fit_to_python": "scalinglab.export:to_python",
+    "fit_to_json": "scalinglab.export:to_json",
+    "fit_to_latex": "scalinglab.export:to_latex",
+    "plan_chart": "scalinglab.compute_charts:plan_chart",
+    "plan_to_python": "scalinglab.compute.export:plan_to_python",
+}.items():
+    provide(_role, _target)
+del _role, _target
+
 __all__ = [
     "Comparison",
+    "ComputeExplorer",
     "ComputePlan",
     "FitResult",
     "GroupFit",
@@ -58,6 +74,10 @@ def __getattr__(name: str) -> Any:
         from scalinglab.widgets.remedies import RemedyComparer
 
         return RemedyComparer
+    if name == "ComputeExplorer":
+        from scalinglab.widgets.compute import ComputeExplorer
+
+        return ComputeExplorer
     if name == "learning_curves":
         from scalinglab.experiments.learning_curves import learning_curves
 
@@ -67,3 +87,8 @@ def __getattr__(name: str) -> Any:
 
         return importlib.import_module("scalinglab.imbalance")
     raise AttributeError(f"module 'scalinglab' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # the lazy names above too (tab completion shows them before first use)
+    return sorted(set(globals()) | set(__all__))

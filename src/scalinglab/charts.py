@@ -89,6 +89,13 @@ def law_key(name: str) -> str:
 
 
 # --------------------------------------------------------------------------------- the spec
+# A point is drawn filled while it is in the fit range: by its own ``in_range`` flag when it
+# has one (a static chart), else by the params ``fit_lo`` / ``fit_hi`` that the widget's
+# front end sets from ``fit_range`` (so a range move re-sends no points).
+IN_RANGE_TEST = ("isBoolean(datum.in_range) ? datum.in_range : "
+                 "(!isNumber(fit_lo) || (datum.x >= fit_lo && datum.x <= fit_hi))")
+
+
 def _label_expr(domain: str) -> str:
     """Tick labels of an axis whose domain is the param ``domain``, in ONE format per axis:
     3.1e11 style for every tick when the axis reaches 1e5 or stays below 1e-2, plain numbers
@@ -120,6 +127,7 @@ def explorer_chart(
     xdomain: Sequence[float] = (1.0, 10.0),
     ydomain: Sequence[float] = (1.0, 10.0),
     legend_laws: Sequence[str] = (),
+    fit_range: Sequence[float] | None = None,
 ) -> alt.LayerChart:
     """The layered chart with empty named datasets; see the module docstring.
 
@@ -187,7 +195,8 @@ def explorer_chart(
     point_tooltip = [x_fmt, y_fmt]
     if len(series) > 1:
         point_tooltip.append(alt.Tooltip("label:N", title=series_title or "series"))
-    point_tooltip.append(alt.Tooltip("in_range:N", title="in fit range"))
+    if not brush:  # a static chart's points carry the flag; the widget's are styled by params
+        point_tooltip.append(alt.Tooltip("in_range:N", title="in fit range"))
     # One symbol per row: a ring in its colour, filled while the row is in the fit range. A
     # brush move then only changes fill-opacity attributes (a second layer of filled points
     # for the rows in range added and removed SVG nodes on every move).
@@ -196,7 +205,7 @@ def explorer_chart(
         alt.Chart(alt.NamedData("points"), name="points")
         .mark_point(filled=False, size=46, strokeWidth=1.5, clip=True)
         .encode(x=x, y=y, color=color, fill=fill, tooltip=point_tooltip,
-                fillOpacity=alt.condition("datum.in_range", alt.value(0.9), alt.value(0.0)))
+                fillOpacity=alt.condition(IN_RANGE_TEST, alt.value(0.9), alt.value(0.0)))
     )
     if brush:
         points = points.add_params(
@@ -231,6 +240,9 @@ def explorer_chart(
     return chart.add_params(
         alt.param(name="xdomain", value=[float(v) for v in xdomain]),
         alt.param(name="ydomain", value=[float(v) for v in ydomain]),
+        # the fit range the points are styled by (null: every point is in range)
+        alt.param(name="fit_lo", value=None if fit_range is None else float(fit_range[0])),
+        alt.param(name="fit_hi", value=None if fit_range is None else float(fit_range[1])),
     ).properties(
         width=width, height=height, datasets={name: [] for name in DATASETS},
     ).configure_view(strokeWidth=0)
@@ -282,16 +294,45 @@ def points_rows(
     frame: pd.DataFrame, x: str, y: str, series: str | None = None,
     in_range: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
-    """Rows of the ``points`` dataset (non-finite values dropped)."""
+    """Rows of the ``points`` dataset (non-finite values dropped). Without ``in_range`` the
+    rows carry no flag: the chart then styles them by the params ``fit_lo`` / ``fit_hi``
+    (the widget sends its points once per table, not per range move)."""
     xs = pd.to_numeric(frame[x], errors="coerce").to_numpy(dtype=float)
     ys = pd.to_numeric(frame[y], errors="coerce").to_numpy(dtype=float)
     labels = frame[series].astype(str).to_numpy() if series else np.full(len(frame), y, dtype=object)
-    flags = np.ones(len(frame), dtype=bool) if in_range is None else np.asarray(in_range, dtype=bool)
     ok = np.isfinite(xs) & np.isfinite(ys)
+    if in_range is None:
+        return [{"x": a, "y": b, "color": series_key(s), "label": str(s)}
+                for a, b, s in zip(xs[ok].tolist(), ys[ok].tolist(), labels[ok], strict=True)]
+    flags = np.asarray(in_range, dtype=bool)
     return [
         {"x": float(a), "y": float(b), "color": series_key(s), "label": str(s), "in_range": bool(f)}
         for a, b, s, f in zip(xs[ok], ys[ok], labels[ok], flags[ok], strict=True)
     ]
+
+
+def slice_at(frame: pd.DataFrame, variables: Sequence[str], x: str) -> dict[str, float]:
+    """Where a multi-variable law's curve is drawn against ``x``: every other variable held
+    at its geometric mean over ``frame``'s rows (its median when it has values <= 0). The
+    one rule for `fit_chart` and the LawExplorer widget.
+
+    >>> at = slice_at(pd.DataFrame({"N": [1e6, 1e8], "D": [1.0, 2.0]}), ["N", "D"], "D")
+    >>> {k: round(v) for k, v in at.items()}
+    {'N': 10000000}
+    """
+    out = {}
+    for c in variables:
+        if c == x:
+            continue
+        v = pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
+        v = v[np.isfinite(v)]
+        if v.size == 0:
+            out[c] = float("nan")
+        elif (v > 0).all():
+            out[c] = float(np.exp(np.mean(np.log(v))))
+        else:
+            out[c] = float(np.median(v))
+    return out
 
 
 def _curve_matrix(curve: Curve, x: str, xs: np.ndarray) -> np.ndarray:
@@ -515,7 +556,7 @@ def fit_chart(
 
     ``results``: a `FitResult`, a `GroupFit`, a `Comparison`, or a list of `FitResult`.
     ``x``: for a multi-variable law, the variable on the horizontal axis (default: the
-    last); one curve is drawn per distinct value of the other variables' median.
+    last); each fit's curve holds the other variables at `slice_at` (their geometric mean).
     """
     res_list = _as_results(results)
     if not res_list:
@@ -534,7 +575,7 @@ def fit_chart(
         f = r.data.copy()
         f["__series__"] = str(r.group) if grouped else y
         frames.append(f)
-        at = {c: float(np.median(r.data[c])) for c in r.x if c != x}
+        at = slice_at(r.data, r.x, x)
         curves.append(Curve(r, series=str(r.group) if grouped else None, at=at))
     frame = pd.concat(frames, ignore_index=True)
     pts = points_rows(frame, x, y, "__series__", frame["in_range"].to_numpy())

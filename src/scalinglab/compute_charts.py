@@ -211,3 +211,99 @@ def compare_chart(plans: Mapping[str, ComputePlan], C_max: float | None = None,
                                     range=[*PLAN_COLORS[: len(names)], "#9a9a9a"]),
                           "profiles and minima")
     return alt.hconcat(left, right)
+
+
+# ------------------------------------------------------------------------ the widget's spec
+#: The named datasets of `explorer_spec` (what `ComputeExplorer` replaces with changesets).
+EXPLORER_DATASETS = ("runs", "profiles", "minima", "frontier", "frontier_points", "marker")
+
+
+def explorer_spec(budgets: list[str], colors: list[str] | None = None, y_title: str = "loss",
+                  width: int = 340, height: int = 280) -> dict[str, Any]:
+    """The two panels of `plan_chart` drawing from NAMED datasets, for `ComputeExplorer`:
+
+    * ``runs``: N, loss, budget, included (runs of a budget left out are faded);
+    * ``profiles``: N, loss, budget (each budget's fitted profile or the law's slice);
+    * ``minima``: budget, N_opt, N_lo, N_hi, loss_min, included;
+    * ``frontier``: C, value, lo, hi, quantity, extrapolated (dashed beyond the data);
+    * ``frontier_points``: C, value, lo, hi, quantity, included;
+    * ``marker``: C, value, lo, hi, quantity (N_opt and D_opt at the chosen budget).
+
+    Fields are generic, so column names appear only as an axis title (no field escaping).
+    Budget colours: ``colors`` in the order of ``budgets`` (default viridis); the legend lists
+    them (clicking one toggles it in the widget).
+
+    >>> spec = explorer_spec(["6e+18", "1e+19"])
+    >>> sorted(spec["datasets"]) == sorted(EXPLORER_DATASETS)
+    True
+    """
+    import altair as alt
+
+    color = alt.Color("budget:N", title="budget (FLOP)", sort=None,
+                      scale=alt.Scale(domain=budgets or ["runs"], range=colors)
+                      if colors else alt.Scale(domain=budgets or ["runs"], scheme="viridis"),
+                      legend=alt.Legend(symbolType="circle", symbolOpacity=1))
+    nx = alt.X("N:Q", scale=alt.Scale(type="log"), title="parameters N",
+               axis=alt.Axis(format="~s", labelOverlap=True))
+    ly = alt.Y("loss:Q", scale=alt.Scale(zero=False), title=y_title)
+    faded = alt.condition("datum.included", alt.value(0.85), alt.value(0.15))
+    runs = alt.Chart(alt.NamedData("runs"), name="runs").mark_point(size=26, filled=True).encode(
+        x=nx, y=ly, color=color, opacity=faded,
+        tooltip=[alt.Tooltip("N:Q", format=".3s"), alt.Tooltip("loss:Q", format=".4g"),
+                 alt.Tooltip("budget:N")])
+    prof = alt.Chart(alt.NamedData("profiles"), name="profiles").mark_line(
+        strokeWidth=1.6).encode(x=nx, y=ly, color=color,
+                                detail="budget:N")
+    m = alt.Chart(alt.NamedData("minima"), name="minima")
+    bars = m.mark_rule(strokeWidth=2.5).encode(
+        x=alt.X("N_lo:Q", scale=alt.Scale(type="log")), x2="N_hi:Q", y="loss_min:Q",
+        color=color, opacity=faded)
+    dots = m.mark_point(shape="diamond", filled=True, size=90, stroke="black",
+                        strokeWidth=0.6).encode(
+        x="N_opt:Q", y="loss_min:Q", color=color, opacity=faded,
+        tooltip=[alt.Tooltip("budget:N"), alt.Tooltip("N_opt:Q", format=".3s", title="N_opt"),
+                 alt.Tooltip("N_lo:Q", format=".3s", title="low"),
+                 alt.Tooltip("N_hi:Q", format=".3s", title="high"),
+                 alt.Tooltip("loss_min:Q", format=".4g", title="loss")])
+    left = alt.layer(runs, prof, bars, dots).properties(
+        width=width, height=height, title="isoFLOP view: loss against N per budget")
+
+    qcolor = alt.Color("quantity:N", title=None,
+                       scale=alt.Scale(domain=list(QUANTITY_COLORS),
+                                       range=list(QUANTITY_COLORS.values())))
+    cx = alt.X("C:Q", scale=alt.Scale(type="log"), title="compute C (FLOP)",
+               axis=alt.Axis(format=".0e", labelOverlap=True))
+    vy = alt.Y("value:Q", scale=alt.Scale(type="log"), title="N_opt, D_opt",
+               axis=alt.Axis(format=".0e", labelOverlap=True))
+    log = alt.Scale(type="log")
+    fr = alt.Chart(alt.NamedData("frontier"), name="frontier")
+    band = fr.mark_area(opacity=0.18).encode(x=cx, y=alt.Y("lo:Q", scale=log), y2="hi:Q",
+                                             color=qcolor, detail="quantity:N")
+    line = fr.mark_line().encode(
+        x=cx, y=vy, color=qcolor, detail="quantity:N",
+        strokeDash=alt.StrokeDash("extrapolated:N", legend=None,
+                                  scale=alt.Scale(domain=[False, True], range=[[1, 0], [5, 4]])))
+    pts = alt.Chart(alt.NamedData("frontier_points"), name="frontier_points")
+    pbars = pts.mark_rule().encode(x=cx, y=alt.Y("lo:Q", scale=log), y2="hi:Q", color=qcolor,
+                                   opacity=faded)
+    pdots = pts.mark_point(filled=True, size=36).encode(
+        x=cx, y=vy, color=qcolor, opacity=faded,
+        tooltip=[alt.Tooltip("C:Q", format=".3g"), alt.Tooltip("value:Q", format=".3s"),
+                 alt.Tooltip("lo:Q", format=".3s"), alt.Tooltip("hi:Q", format=".3s"),
+                 "quantity:N"])
+    mk = alt.Chart(alt.NamedData("marker"), name="marker")
+    rule = mk.mark_rule(strokeDash=[2, 2], color="#888").encode(x=cx)
+    mbars = mk.mark_rule(strokeWidth=3).encode(x=cx, y=alt.Y("lo:Q", scale=log), y2="hi:Q",
+                                               color=qcolor)
+    mdots = mk.mark_point(shape="circle", filled=True, size=110, stroke="white",
+                          strokeWidth=1.2).encode(
+        x=cx, y=vy, color=qcolor,
+        tooltip=[alt.Tooltip("C:Q", format=".3g"), alt.Tooltip("value:Q", format=".3s"),
+                 alt.Tooltip("lo:Q", format=".3s"), alt.Tooltip("hi:Q", format=".3s"),
+                 "quantity:N"])
+    right = alt.layer(band, line, pbars, pdots, rule, mbars, mdots).properties(
+        width=width, height=height, title="compute-optimal frontier")
+    chart = alt.hconcat(left, right).resolve_scale(color="independent")
+    spec = chart.to_dict(validate=False)
+    spec["datasets"] = {name: [] for name in EXPLORER_DATASETS}
+    return spec

@@ -19,3 +19,9 @@ class ScalingLabError(ValueError):
 
 class ScalingLabWarning(UserWarning):
     """Something the user should know about a result (an estimate on a bound, dropped rows)."""
+
+
+class MissingDependency(ScalingLabError, ImportError):
+    """An optional dependency is not installed: the message names the extra that installs it
+    (`scalinglab.optional.require`). Both a `ScalingLabError` and an `ImportError`, so code that
+    probes for optional features with ``except ImportError`` keeps working."""

@@ -37,9 +37,11 @@ process (the favicon) −45 %, of the Jupyter server −30 %. Only the v1 kernel
 kernel directly and is unaffected.
 
 This package is deliberately separate from ``scalinglab`` so the server does not import numpy,
-pandas or Altair. It is enabled on install by
-``etc/jupyter/jupyter_server_config.d/scalinglab_server.json``; turn it off with
-``jupyter server extension disable scalinglab_server``.
+pandas or Altair. It is opt-in: installing scalinglab enables nothing on the user's server (a
+widget library must not change every kernel's messages unasked), and the widgets work the same
+without it. ``python -m scalinglab_server enable`` turns it on (`scalinglab_server.__main__`);
+``python -m scalinglab_server disable`` or ``jupyter server extension disable scalinglab_server``
+turns it off.
 """
 
 from __future__ import annotations

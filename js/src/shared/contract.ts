@@ -8,6 +8,7 @@ export type CiMethod = "bootstrap" | "delta" | "none";
 export type DragCi = "same" | "delta";
 export type Loss = "l2" | "huber" | "asymmetric";
 export type RemedyView = 1 | 2 | 3;
+export type Approach = "isoflop" | "envelope" | "parametric";
 
 export const FIT_RANGE_PARAMS = ["fit_lo", "fit_hi"] as const;
 export const CHART_DATA_LIMIT = 150000;
@@ -116,6 +117,74 @@ export interface FitRow {
   error: string;
 }
 
+/** ComputeExplorer's answer at the budget C (FLOP): ``plan.allocate([C])`` and ``plan.tokens_per_param([C])`` (``tpp``: tokens per parameter); intervals at ``level``, null where the plan has none. */
+export interface Readout {
+  C: number | null;
+  N: number | null;
+  N_lo: number | null;
+  N_hi: number | null;
+  D: number | null;
+  D_lo: number | null;
+  D_hi: number | null;
+  loss: number | null;
+  loss_lo: number | null;
+  loss_hi: number | null;
+  tpp: number | null;
+  tpp_lo: number | null;
+  tpp_hi: number | null;
+  approach: string;
+  level: number;
+}
+
+/** One approach at the budget (the `Readout` fields), or ``error`` saying why the table does not support it. */
+export interface ApproachRow {
+  approach: Approach;
+  label: string;
+  error: string;
+  C?: number | null;
+  N?: number | null;
+  N_lo?: number | null;
+  N_hi?: number | null;
+  D?: number | null;
+  D_lo?: number | null;
+  D_hi?: number | null;
+  loss?: number | null;
+  loss_lo?: number | null;
+  loss_hi?: number | null;
+  tpp?: number | null;
+  tpp_lo?: number | null;
+  tpp_hi?: number | null;
+  level?: number;
+}
+
+/** How far the approaches disagree: N and D as largest / smallest, loss as max − min. */
+export interface Spread {
+  n: number;
+  N?: number;
+  D?: number;
+  loss?: number | null;
+}
+
+export interface BudgetInfo {
+  name: string;
+  included: boolean;
+  color: string;
+  C: number;
+}
+
+export interface MarkerRow {
+  C: number | null;
+  value: number | null;
+  lo: number | null;
+  hi: number | null;
+  quantity: string;
+}
+
+export interface OptionInfo {
+  key: string;
+  label: string;
+}
+
 /** Traits every widget has (`ScalingLabWidget`). */
 export interface WidgetState {
   spec: Record<string, unknown>;
@@ -177,6 +246,30 @@ export interface RemedyComparerState extends WidgetState {
   verdict: string;
 }
 
+/** A budget move changes only ``readout``, ``approaches``, ``spread`` and ``marker`` (the chart's ``marker`` dataset, kept out of ``chart_data`` so a move sends a few hundred bytes); ``excluded`` names budgets (``budgets[].name``) left out of the frontier. */
+export interface ComputeExplorerState extends WidgetState {
+  approach: Approach;
+  convention: string;
+  level: number;
+  excluded: string[];
+  budget: number;
+  N: string;
+  D: string;
+  y: string;
+  source_name: string;
+  status: string;
+  readout: Readout;
+  approaches: ApproachRow[];
+  spread: Spread;
+  marker: MarkerRow[];
+  budgets: BudgetInfo[];
+  budget_range: number[];
+  convention_options: OptionInfo[];
+  approach_options: OptionInfo[];
+  level_options: number[];
+  warnings: string[];
+}
+
 /** Front end → kernel: the fit range moved (``range`` null clears it). ``id`` increases per message; ``table_version`` is the table the range was drawn on; ``dragging`` is true while the pointer is down (the kernel refits quickly, then fully when it rests) and false on release (full refit now). ``quiet_status`` is for the optional server extension. */
 export interface BrushMsg {
   type: "brush";
@@ -191,7 +284,7 @@ export interface BrushMsg {
 export interface LoadTableMsg {
   type: "load_table";
   text: string;
-  name: string;
+  name?: string;
 }
 
 /** Front end → kernel: send the current fit as JSON. */
@@ -225,3 +318,4 @@ export type FrontendMessage = BrushMsg | LoadTableMsg | ExportJsonRequest;
 export type KernelMessage = AckMsg | TableLoadedMsg | ExportJsonReply;
 export type LawExplorerMessage = BrushMsg | LoadTableMsg | ExportJsonRequest;
 export type RemedyComparerMessage = ExportJsonRequest;
+export type ComputeExplorerMessage = LoadTableMsg | ExportJsonRequest;

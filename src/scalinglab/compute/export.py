@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from scalinglab.compute.frontier import COLUMNS, Frontier
+from scalinglab.compute.parametric import ParametricAllocator
 from scalinglab.errors import ScalingLabError
 from scalinglab.export import _comment, _version, num
+from scalinglab.fitting.uncertainty import small_sample_factor, t_quantile
 
 if TYPE_CHECKING:
     from scalinglab.compute.plan import ComputePlan
@@ -119,8 +121,98 @@ def plan_to_python(plan: ComputePlan) -> str:
     fr = plan.fit.frontier
     if isinstance(fr, Frontier):
         return frontier_source(fr, plan.level, header)
-    from scalinglab.compute.parametric import ParametricAllocator, parametric_source
-
     if isinstance(fr, ParametricAllocator):
         return parametric_source(fr, plan.level, header)
     raise ScalingLabError(f"no Python export for a {type(fr).__name__}")  # pragma: no cover
+
+
+_PARAMETRIC_BODY = '''
+
+def _allocation(p, C):
+    """Hoffmann et al. 2022, eq. 4: compute-optimal N and D under C = 6·N·D."""
+    E, A, B, alpha, beta = (p[..., i, None] for i in range(5))
+    c6 = C / 6.0
+    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
+    N = G * c6 ** (beta / (alpha + beta))
+    D = c6 / N
+    L = E + A * N ** (-alpha) + B * D ** (-beta)
+    return N, D, L
+
+
+def _factor(level):
+    """The small-sample factor that widens the bootstrap's percentile intervals."""
+    if level == LEVEL:
+        return FACTOR
+    from scipy import stats
+
+    a = (1 - level) / 2
+    t = stats.norm.ppf(1 - a) if DOF == 0 else stats.t.ppf(1 - a, DOF)
+    return SQRT_VAR * t / stats.norm.ppf(1 - a)
+
+
+def _percentile(estimate, values, level):
+    a = (1 - level) / 2
+    v = np.where(np.isnan(values), np.inf, values)
+    if np.all(np.isfinite(v)):
+        ql, qh = np.quantile(v, [a, 1 - a], axis=0)
+    else:
+        ql, qh = np.quantile(v, [a, 1 - a], axis=0, method="inverted_cdf")
+    k = _factor(level)
+    with np.errstate(invalid="ignore"):
+        lo, hi = estimate + k * (ql - estimate), estimate + k * (qh - estimate)
+    lo = np.where(np.isfinite(ql), lo, ql)
+    hi = np.where(np.isfinite(qh), hi, qh)
+    return np.minimum(lo, hi), np.maximum(lo, hi)
+
+
+def allocate(C, level=LEVEL):
+    """Compute-optimal N, D and loss at budgets C (FLOP), with intervals at ``level``
+    (levels other than LEVEL need scipy for the t quantile)."""
+    C = np.atleast_1d(np.asarray(C, dtype=float))
+    point = [v[0] for v in _allocation(np.array([PARAMS]), C)]
+    out = {"C": C, "N": point[0], "D": point[1], "loss": point[2]}
+    if DRAWS is None:
+        for name in ("N", "D", "loss"):
+            out[name + "_lo"] = out[name + "_hi"] = np.full(C.size, np.nan)
+    else:
+        draws = _allocation(DRAWS, C)
+        for i, name in enumerate(("N", "D", "loss")):  # intervals of the logs, as the fit's
+            lo, hi = _percentile(np.log(point[i]), np.log(draws[i]), level)
+            out[name + "_lo"], out[name + "_hi"] = np.exp(lo), np.exp(hi)
+    out["tokens_per_param"] = out["D"] / out["N"]
+    return {k: out[k] for k in COLUMNS}
+'''
+
+
+def parametric_source(alloc: ParametricAllocator, level: float, header: list[str]) -> str:
+    """The snippet for approach 3: the Chinchilla law's closed-form allocation at the fitted
+    parameters and at each bootstrap draw, with the fit's percentile interval (the same
+    quantiles and small-sample factor as `FitResult.interval`)."""
+    res = alloc.res
+    if not alloc.closed_form or res.law.name != "chinchilla" or res.objective.space != "log":
+        raise ScalingLabError(
+            "Python export of approach 3 covers the Chinchilla law fitted in log space under "
+            "C = 6·N·D (closed-form allocation); this plan's allocation is numeric"
+        )
+    names = ["E", "A", "B", "alpha", "beta"]
+    point = [res.params[n] for n in names]
+    unc = res.uncertainty
+    draws = None
+    factor = sqrt_var = float("nan")
+    dof = 0
+    if unc.method is not None:
+        draws = res.draws()[names].to_numpy()
+        factor = small_sample_factor(unc, level)
+        a = (1 - level) / 2
+        dof = int(unc.ci_dof)
+        sqrt_var = factor * t_quantile(1 - a, 0) / t_quantile(1 - a, dof)
+    lines = [*header, "import numpy as np", "",
+             f"COLUMNS = {COLUMNS!r}",
+             f"LEVEL = {num(level)}",
+             f"PARAMS = {_tuple(point)}  # (E, A, B, alpha, beta): E + A / N**alpha + B / D**beta",
+             f"FACTOR = {num(factor)}  # small-sample factor at LEVEL: SQRT_VAR * t / z",
+             f"SQRT_VAR = {num(sqrt_var)}",
+             f"DOF = {dof}",
+             "# bootstrap draws of the parameters, one row per resample",
+             f"DRAWS = {_array(draws)}"]
+    return "\n".join(lines) + "\n" + _PARAMETRIC_BODY

@@ -219,6 +219,18 @@ class Frontier:
             b_draws = None if self.d_draws is None else self.d_draws[:, 1]
         return exponent_table(a, a_draws, b, b_draws, level)
 
+    def tokens_per_param(self, C: np.ndarray, level: float
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """D_opt / N_opt at budgets C with its percentile interval over the draws."""
+        C = np.asarray(C, dtype=float)
+        N, D, _ = self._values(C, np.array(self.n), np.array(self.loss))
+        if self.n_draws is None:
+            nan = np.full(C.shape, np.nan)
+            return D / N, nan, nan
+        Nb, Db, _ = self._values(C, self.n_draws, self.loss_draws)
+        lo, hi = interval(D / N, Db / Nb, level)
+        return D / N, lo, hi
+
     def allocate(self, C: np.ndarray, level: float) -> pd.DataFrame:
         """C, N, N_lo, N_hi, D, D_lo, D_hi, loss, loss_lo, loss_hi, tokens_per_param."""
         C = np.asarray(C, dtype=float)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ from scalinglab.compute.runs import FlopConvention, Runs
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.fit import fit as sl_fit
 from scalinglab.fitting.result import FitResult
+from scalinglab.fitting.uncertainty import percentile_interval, small_sample_factor
 from scalinglab.laws.base import Law
 from scalinglab.laws.registry import get_law
 
@@ -86,8 +88,38 @@ class ParametricAllocator:
             return self.res.law.allocation(p, C)  # type: ignore[misc]
         return numeric_allocation(self.res.law, p, C, self.convention)
 
+    @cached_property
+    def _theta_draws(self) -> np.ndarray | None:
+        """(B, q) parameter draws of a bootstrap fit, cached: they do not depend on C."""
+        res = self.res
+        if res.uncertainty.method != "bootstrap":
+            return None
+        return res.objective.pmap.theta(res._draws_u())
+
+    def _vectorised(self) -> bool:
+        """The closed-form allocation of a bootstrap fit, evaluated for all draws at once."""
+        return self.closed_form and self._theta_draws is not None
+
+    def _draw_logs(self, C: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(ln N, ln D, g(loss)) at budgets C for the point fit (3, m) and every draw
+        (B, 3, m): what `FitResult.optimal_allocation` evaluates draw by draw."""
+        res, law = self.res, self.res.law
+        g = res.objective.g
+
+        def logs(theta: np.ndarray) -> np.ndarray:  # theta (B, q) -> (B, 3, m)
+            p = {n: theta[:, i, None] for i, n in enumerate(law.param_names)}
+            with np.errstate(all="ignore"):
+                n, d = law.allocation(p, C)  # type: ignore[misc]
+                L = law.fn(np.stack([n, d]), theta)  # X (2, B, m): one row of runs per draw
+                return np.stack([np.log(n), np.log(d), g(L)], axis=1)
+
+        est = logs(law.theta(res.params)[None, :])[0]
+        return est, logs(self._theta_draws)  # type: ignore[arg-type]
+
     def allocate(self, C: np.ndarray, level: float) -> pd.DataFrame:
         res = self.res
+        if self._vectorised():
+            return self._allocate_draws(np.asarray(C, dtype=float), level)
         if self.closed_form:
             at_level = replace(res, settings={**res.settings, "level": level})
             return at_level.optimal_allocation(C)[COLUMNS]
@@ -113,6 +145,46 @@ class ParametricAllocator:
             out.update(N_lo=nan, N_hi=nan, D_lo=nan, D_hi=nan, loss_lo=nan, loss_hi=nan)
         out["tokens_per_param"] = D / N
         return pd.DataFrame(out)[COLUMNS]
+
+    def _allocate_draws(self, C: np.ndarray, level: float) -> pd.DataFrame:
+        """`FitResult.optimal_allocation` at ``level`` with the draws' allocations computed
+        in one vectorised pass over the cached draws (the same percentiles and small-sample
+        factor as `FitResult.interval`)."""
+        res = self.res
+        est, vals = self._draw_logs(C)
+        k = small_sample_factor(res.uncertainty, level)
+        lo, hi = percentile_interval(est, vals, level, k)
+        N, D = np.exp(est[0]), np.exp(est[1])
+        back = np.exp if res.objective.space == "log" else (lambda v: v)
+        loss = res._to_user(back(est[2]))
+        ends = res._to_user(back(np.stack([lo[2], hi[2]])))
+        return pd.DataFrame({
+            "C": C, "N": N, "N_lo": np.exp(lo[0]), "N_hi": np.exp(hi[0]), "D": D,
+            "D_lo": np.exp(lo[1]), "D_hi": np.exp(hi[1]), "loss": loss,
+            "loss_lo": ends.min(axis=0), "loss_hi": ends.max(axis=0), "tokens_per_param": D / N,
+        })[COLUMNS]
+
+    def tokens_per_param(self, C: np.ndarray, level: float
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """D_opt / N_opt at budgets C with its interval (on its log, as N's and D's)."""
+        C = np.asarray(C, dtype=float)
+        res = self.res
+        if self._vectorised():
+            est, vals = self._draw_logs(C)
+            lo, hi = percentile_interval(est[1] - est[0], vals[:, 1] - vals[:, 0], level,
+                                         small_sample_factor(res.uncertainty, level))
+            return np.exp(est[1] - est[0]), np.exp(lo), np.exp(hi)
+        N, D = self._alloc(res.params, C)
+        if not self.has_intervals:
+            nan = np.full(C.size, np.nan)
+            return D / N, nan, nan
+
+        def log_ratio(p: dict[str, float], c: np.ndarray) -> np.ndarray:
+            n, d = self._alloc(p, c)
+            return np.log(d / n)
+
+        iv = res.interval(log_ratio, level=level, x=C)
+        return D / N, np.exp(iv.lo), np.exp(iv.hi)
 
     def _slopes(self, p: dict[str, float]) -> np.ndarray:
         """(a, b): log-slopes of N_opt and D_opt between the table's extreme budgets (the
@@ -184,99 +256,3 @@ def _slices(res: FitResult, conv: FlopConvention, names: list[str], C: np.ndarra
                                     "loss": res.predict({res.x[0]: N, res.x[1]: D})}))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["budget", "C", "N", "D", "loss"])
-
-
-_PARAMETRIC_BODY = '''
-
-def _allocation(p, C):
-    """Hoffmann et al. 2022, eq. 4: compute-optimal N and D under C = 6·N·D."""
-    E, A, B, alpha, beta = (p[..., i, None] for i in range(5))
-    c6 = C / 6.0
-    G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
-    N = G * c6 ** (beta / (alpha + beta))
-    D = c6 / N
-    L = E + A * N ** (-alpha) + B * D ** (-beta)
-    return N, D, L
-
-
-def _factor(level):
-    """The small-sample factor that widens the bootstrap's percentile intervals."""
-    if level == LEVEL:
-        return FACTOR
-    from scipy import stats
-
-    a = (1 - level) / 2
-    t = stats.norm.ppf(1 - a) if DOF == 0 else stats.t.ppf(1 - a, DOF)
-    return SQRT_VAR * t / stats.norm.ppf(1 - a)
-
-
-def _percentile(estimate, values, level):
-    a = (1 - level) / 2
-    v = np.where(np.isnan(values), np.inf, values)
-    if np.all(np.isfinite(v)):
-        ql, qh = np.quantile(v, [a, 1 - a], axis=0)
-    else:
-        ql, qh = np.quantile(v, [a, 1 - a], axis=0, method="inverted_cdf")
-    k = _factor(level)
-    with np.errstate(invalid="ignore"):
-        lo, hi = estimate + k * (ql - estimate), estimate + k * (qh - estimate)
-    lo = np.where(np.isfinite(ql), lo, ql)
-    hi = np.where(np.isfinite(qh), hi, qh)
-    return np.minimum(lo, hi), np.maximum(lo, hi)
-
-
-def allocate(C, level=LEVEL):
-    """Compute-optimal N, D and loss at budgets C (FLOP), with intervals at ``level``
-    (levels other than LEVEL need scipy for the t quantile)."""
-    C = np.atleast_1d(np.asarray(C, dtype=float))
-    point = [v[0] for v in _allocation(np.array([PARAMS]), C)]
-    out = {"C": C, "N": point[0], "D": point[1], "loss": point[2]}
-    if DRAWS is None:
-        for name in ("N", "D", "loss"):
-            out[name + "_lo"] = out[name + "_hi"] = np.full(C.size, np.nan)
-    else:
-        draws = _allocation(DRAWS, C)
-        for i, name in enumerate(("N", "D", "loss")):  # intervals of the logs, as the fit's
-            lo, hi = _percentile(np.log(point[i]), np.log(draws[i]), level)
-            out[name + "_lo"], out[name + "_hi"] = np.exp(lo), np.exp(hi)
-    out["tokens_per_param"] = out["D"] / out["N"]
-    return {k: out[k] for k in COLUMNS}
-'''
-
-
-def parametric_source(alloc: ParametricAllocator, level: float, header: list[str]) -> str:
-    """The snippet for approach 3: the Chinchilla law's closed-form allocation at the fitted
-    parameters and at each bootstrap draw, with the fit's percentile interval (the same
-    quantiles and small-sample factor as `FitResult.interval`)."""
-    from scalinglab.compute.export import _array, _tuple
-    from scalinglab.export import num
-    from scalinglab.fitting.uncertainty import small_sample_factor, t_quantile
-
-    res = alloc.res
-    if not alloc.closed_form or res.law.name != "chinchilla" or res.objective.space != "log":
-        raise ScalingLabError(
-            "Python export of approach 3 covers the Chinchilla law fitted in log space under "
-            "C = 6·N·D (closed-form allocation); this plan's allocation is numeric"
-        )
-    names = ["E", "A", "B", "alpha", "beta"]
-    point = [res.params[n] for n in names]
-    unc = res.uncertainty
-    draws = None
-    factor = sqrt_var = float("nan")
-    dof = 0
-    if unc.method is not None:
-        draws = res.draws()[names].to_numpy()
-        factor = small_sample_factor(unc, level)
-        a = (1 - level) / 2
-        dof = int(unc.ci_dof)
-        sqrt_var = factor * t_quantile(1 - a, 0) / t_quantile(1 - a, dof)
-    lines = [*header, "import numpy as np", "",
-             f"COLUMNS = {COLUMNS!r}",
-             f"LEVEL = {num(level)}",
-             f"PARAMS = {_tuple(point)}  # (E, A, B, alpha, beta): E + A / N**alpha + B / D**beta",
-             f"FACTOR = {num(factor)}  # small-sample factor at LEVEL: SQRT_VAR * t / z",
-             f"SQRT_VAR = {num(sqrt_var)}",
-             f"DOF = {dof}",
-             "# bootstrap draws of the parameters, one row per resample",
-             f"DRAWS = {_array(draws)}"]
-    return "\n".join(lines) + "\n" + _PARAMETRIC_BODY

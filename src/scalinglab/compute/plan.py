@@ -37,6 +37,7 @@ from scalinglab.compute.budgets import DEFAULT_TOL, BudgetsArg
 from scalinglab.compute.frontier import COLUMNS
 from scalinglab.compute.isoflop import ApproachFit, isoflop
 from scalinglab.compute.runs import FlopsArg, Runs, prepare_runs
+from scalinglab.delegates import delegate
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.blas import single_threaded
 
@@ -123,6 +124,21 @@ class ComputePlan:
         level = self.level if level is None else _check_level(level)
         return self.fit.frontier.allocate(_as_budgets(C), level)
 
+    def tokens_per_param(self, C: object, level: float | None = None) -> pd.DataFrame:
+        """Tokens per parameter D_opt/N_opt at budgets C with its interval (each draw's own
+        ratio): columns C, tokens_per_param, lo, hi.
+
+        >>> import scalinglab as sl
+        >>> plan = sl.compute_optimal(sl.datasets.load("chinchilla"), n_boot=100)
+        >>> r = plan.tokens_per_param([1e24]).iloc[0]
+        >>> bool(r.lo < r.tokens_per_param < r.hi)
+        True
+        """
+        level = self.level if level is None else _check_level(level)
+        C = _as_budgets(C)
+        tpp, lo, hi = self.fit.frontier.tokens_per_param(C, level)
+        return pd.DataFrame({"C": C, "tokens_per_param": tpp, "lo": lo, "hi": hi})
+
     def frontier_grid(self, C_max: float | None = None, n: int = 60,
                       level: float | None = None) -> pd.DataFrame:
         """`allocate` on a log grid from the smallest budget to ``C_max`` (default: 1000× the
@@ -172,15 +188,11 @@ class ComputePlan:
     # ----------------------------------------------------------------- presentation
     def chart(self, **kwargs: Any) -> Any:
         """A static Altair chart: profiles and minima (left), frontier with bands (right)."""
-        from scalinglab.compute_charts import plan_chart
-
-        return plan_chart(self, **kwargs)
+        return delegate("plan_chart")(self, **kwargs)
 
     def to_python(self) -> str:
         """A self-contained ``allocate(C, level=...)`` (numpy only) reproducing `allocate`."""
-        from scalinglab.compute.export import plan_to_python
-
-        return plan_to_python(self)
+        return delegate("plan_to_python")(self)
 
     def __repr__(self) -> str:
         e = self.exponents

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from scalinglab.errors import ScalingLabError
+from scalinglab.optional import require
 
 #: Backends `run_tasks` names in its errors; any backend registered with joblib also works.
 BACKENDS: tuple[str, ...] = ("loky", "threading", "multiprocessing", "sequential", "dask", "ray")
@@ -246,14 +247,10 @@ def _backend(backend: str | None):
 
 
 def _require_dask_client() -> None:
+    distributed = require("distributed", extra="distributed", feature="backend='dask'",
+                          package="dask.distributed")
     try:
-        from distributed import get_client
-    except ImportError:
-        raise ScalingLabError(
-            "backend='dask' needs dask.distributed: pip install 'scalinglab[distributed]'"
-        ) from None
-    try:
-        get_client()
+        distributed.get_client()
     except ValueError:
         raise ScalingLabError(
             "backend='dask' runs on the current dask.distributed client, and there is none: "
@@ -264,11 +261,4 @@ def _require_dask_client() -> None:
 
 
 def _register_ray() -> None:
-    try:
-        from ray.util.joblib import register_ray
-    except ImportError:
-        raise ScalingLabError(
-            "backend='ray' needs ray: pip install ray (or use backend='dask' with "
-            "pip install 'scalinglab[distributed]')"
-        ) from None
-    register_ray()
+    require("ray.util.joblib", extra="ray", feature="backend='ray'").register_ray()

@@ -261,8 +261,8 @@ def prepare(
                     f"column {y!r} has ceiling {ceiling:g}, but rows {_rows(index, outside)} "
                     f"lie outside [0, {ceiling:g}]: fix them, or drop ceiling="
                 )
-        if (law.direction == "increasing" and len(yv) > 2 and np.ptp(yv) > 0
-                and np.ptp(X[0]) > 0 and np.corrcoef(X[0], yv)[0, 1] < 0):
+        if (law.direction == "increasing" and len(yv) > 2 and yv.max() > yv.min()
+                and X[0].max() > X[0].min() and _correlation_sign(X[0], yv) < 0):
             notes.append(f"law {law.name!r} increases with x but '{y}' decreases: is '{y}' a "
                          "loss? Consider a decreasing family.")
     target = (ceiling - yv) if flip else yv  # type: ignore[operator]
@@ -366,3 +366,17 @@ def clusters_of(frame: pd.DataFrame, rows: np.ndarray, X: np.ndarray,
             f"{_rows(labels.index, missing)}: fill them, or drop those rows"
         )
     return pd.factorize(labels, sort=True)[0].astype(int), cluster
+
+
+def _correlation_sign(a: np.ndarray, b: np.ndarray) -> float:
+    """The sign of the correlation of ``a`` and ``b``, also for values near 1e300 (each is
+    scaled to at most 1 first: a correlation does not change with scale, its sums then cannot
+    overflow).
+
+    >>> _correlation_sign(np.array([1.0, 2.0, 3.0]), np.array([1e300, 1e299, 1e298]))
+    -1.0
+    """
+    a = a / np.max(np.abs(a))
+    b = b / np.max(np.abs(b))
+    return float(np.sign(np.corrcoef(a, b)[0, 1]))
+

@@ -371,13 +371,10 @@ def _metrics(obj: Objective, u: np.ndarray, prep: Prepared, m: np.ndarray,
     n = int(m.sum())
     q = obj.pmap.q
     w = obj.weights
-    out: dict[str, Any] = {
-        "n": n,
-        "n_params": q,
-        "rmse": float(np.sqrt(np.mean(err**2))),
-        "mae": float(np.mean(np.abs(err))),
-    }
-    with np.errstate(all="ignore"):
+    out: dict[str, Any] = {"n": n, "n_params": q}
+    with np.errstate(all="ignore"):  # data near 1e300: squares overflow to inf, said as inf
+        out["rmse"] = float(np.sqrt(np.mean(err**2)))
+        out["mae"] = float(np.mean(np.abs(err)))
         if (y_user > 0).all() and (pred_user > 0).all():
             out["rmsle"] = float(np.sqrt(np.mean((np.log(pred_user) - np.log(y_user)) ** 2)))
         else:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import brentq
 
+from scalinglab.delegates import delegate
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.objective import Objective
 from scalinglab.fitting.uncertainty import (
@@ -565,30 +566,22 @@ class FitResult:
 
     # --------------------------------------------------------------- export
     def to_python(self) -> str:
-        from scalinglab.export import to_python
-
-        return to_python(self)
+        return delegate("fit_to_python")(self)
 
     def to_json(self, include_data: bool = False) -> str:
         """Everything needed to rebuild the result (`scalinglab.load_fit`); the table's rows
         only with ``include_data=True``."""
-        from scalinglab.export import to_json
-
-        return to_json(self, include_data=include_data)
+        return delegate("fit_to_json")(self, include_data=include_data)
 
     def to_latex(self) -> str:
-        from scalinglab.export import to_latex
-
-        return to_latex(self)
+        return delegate("fit_to_latex")(self)
 
     def chart(self, **kwargs: Any) -> Any:
         """An Altair chart: points, fitted curve, band and dashed extrapolation."""
-        from scalinglab.charts import fit_chart
-
         if not len(self.data):
             raise ScalingLabError("this fit was loaded without its data, so there are no "
                                   "points to draw: save it with to_json(include_data=True)")
-        return fit_chart(self, **kwargs)
+        return delegate("fit_chart")(self, **kwargs)
 
     def _repr_markdown_(self) -> str:
         lines = [f"**{self.law.name}** fitted to `{self.y}` ~ `{', '.join(self.x)}` "
@@ -637,9 +630,7 @@ class GroupFit(Mapping):
         return self.results[group].predict(x_new)
 
     def chart(self, **kwargs: Any) -> Any:
-        from scalinglab.charts import fit_chart
-
-        return fit_chart(list(self.results.values()), **kwargs)
+        return delegate("fit_chart")(list(self.results.values()), **kwargs)
 
     def __repr__(self) -> str:
         return (f"<GroupFit by {self.group!r}: {len(self.results)} fitted"

@@ -130,11 +130,12 @@ def _starts(obj: Objective, extra: list[np.ndarray] | None, seed: int,
         raise ScalingLabError(f"law {obj.law.name!r} found no finite starting point for this data")
     U = np.array(U)
     rng = np.random.default_rng(seed)
-    jitter = U[rng.integers(0, len(U), size=n_jitter)] + rng.normal(
-        0, 0.3, size=(n_jitter, U.shape[1])) * (
-        np.where(obj.pmap.log, 1.0, np.maximum(np.abs(U[0]), 0.1))
-    )
-    return _inside(obj, np.vstack([U, jitter]))
+    with np.errstate(over="ignore"):  # starts near 1e308 (data that large) jitter to inf
+        jitter = U[rng.integers(0, len(U), size=n_jitter)] + rng.normal(
+            0, 0.3, size=(n_jitter, U.shape[1])) * (
+            np.where(obj.pmap.log, 1.0, np.maximum(np.abs(U[0]), 0.1))
+        )
+    return _inside(obj, np.vstack([U, jitter[np.isfinite(jitter).all(axis=1)]]))
 
 
 def _best_by_objective(obj: Objective, cands: list[np.ndarray], keep: int) -> list[np.ndarray]:
@@ -224,7 +225,9 @@ def _noise_floor(obj: Objective) -> float:
     """An objective change too small to mean anything: residuals of 1e-10 relative to the
     data (an exact fit's objective is itself only rounding)."""
     scale = 1.0 if obj.space == "log" else max(float(np.max(np.abs(obj.g_target))), 1e-300)
-    return 0.5 * float(np.sum(obj.weights)) * (1e-10 * scale) ** 2
+    with np.errstate(over="ignore"):  # data near 1e300: Python's float ** would raise
+        floor = 0.5 * np.sum(obj.weights, dtype=float) * np.square(1e-10 * scale)
+    return float(min(floor, np.finfo(float).max))  # never inf: tolerances stay comparable
 
 
 def _trf(obj: Objective, u0: np.ndarray, max_nfev: int) -> tuple[np.ndarray, int, int]:
@@ -617,8 +620,11 @@ def _gauss_newton_rate(J: np.ndarray, w: np.ndarray, r: np.ndarray, curv: np.nda
     quadratic and its first steps from a shared start are the more accurate ones; large for
     a misspecified law, where Newton steps pay off."""
     q = J.shape[0]
-    A = (J * w) @ J.T
-    S = ((w * r) @ curv.T).reshape(q, q)
+    with np.errstate(over="ignore", invalid="ignore"):  # residuals near 1e300
+        A = (J * w) @ J.T
+        S = ((w * r) @ curv.T).reshape(q, q)
+    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(S))):
+        return np.inf  # as eigvals would say of an overflowed matrix (a LinAlgError below)
     try:
         return float(np.max(np.abs(np.linalg.eigvals(np.linalg.solve(A, S)))))
     except np.linalg.LinAlgError:

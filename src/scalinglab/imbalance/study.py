@@ -141,7 +141,7 @@ def run_study(
     backend : joblib backend: ``"loky"`` (processes on this machine), ``"threading"``,
         ``"dask"`` (the current ``dask.distributed.Client``: create one first, e.g.
         ``Client("tcp://scheduler:8786")``; ``pip install 'scalinglab[distributed]'``) or
-        ``"ray"`` (``pip install ray``). None: the backend set with
+        ``"ray"`` (``pip install 'scalinglab[ray]'``). None: the backend set with
         ``joblib.parallel_config`` (loky unless you set another).
     """
     if (X is None) != (y is None):

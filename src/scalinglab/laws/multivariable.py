@@ -130,9 +130,13 @@ def _chinchilla_starts(X: np.ndarray, y: np.ndarray) -> list[np.ndarray]:
 def _chinchilla_allocation(
     params: Mapping[str, float], compute: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Compute-optimal N and D for budgets C = 6·N·D (Hoffmann et al. 2022, eq. 4)."""
-    A, B = float(params["A"]), float(params["B"])
-    alpha, beta = float(params["alpha"]), float(params["beta"])
+    """Compute-optimal N and D for budgets C = 6·N·D (Hoffmann et al. 2022, eq. 4).
+
+    Parameters may be arrays (e.g. bootstrap draws, shape (B, 1)): N and D then broadcast
+    against C, one row per draw."""
+    A, B = np.asarray(params["A"], dtype=float), np.asarray(params["B"], dtype=float)
+    alpha = np.asarray(params["alpha"], dtype=float)
+    beta = np.asarray(params["beta"], dtype=float)
     c6 = np.asarray(compute, dtype=float) / 6.0
     G = (alpha * A / (beta * B)) ** (1.0 / (alpha + beta))
     N_opt = G * c6 ** (beta / (alpha + beta))

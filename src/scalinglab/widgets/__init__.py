@@ -1,4 +1,4 @@
-"""Jupyter widgets (anywidget): `LawExplorer` and `RemedyComparer`.
+"""Jupyter widgets (anywidget): `LawExplorer`, `RemedyComparer` and `ComputeExplorer`.
 
 Their front ends are ES modules built from ``js/`` into ``scalinglab/static/``; they are
 imported on first use so that the kernel stays importable without Jupyter.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["LawExplorer", "RemedyComparer"]
+__all__ = ["ComputeExplorer", "LawExplorer", "RemedyComparer"]
 
 
 def __getattr__(name: str) -> Any:
@@ -24,4 +24,8 @@ def __getattr__(name: str) -> Any:
         from scalinglab.widgets.remedies import RemedyComparer
 
         return RemedyComparer
+    if name == "ComputeExplorer":
+        from scalinglab.widgets.compute import ComputeExplorer
+
+        return ComputeExplorer
     raise AttributeError(f"module 'scalinglab.widgets' has no attribute {name!r}")

@@ -32,10 +32,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from pathlib import Path
 from typing import Any
 
-import anywidget
 import numpy as np
 import pandas as pd
 import traitlets as t
@@ -45,25 +43,16 @@ from scalinglab.imbalance import analysis
 from scalinglab.imbalance.metrics import METRICS
 from scalinglab.imbalance.remedies import BASIC, get_remedy
 from scalinglab.imbalance.table import validate_study_table
+from scalinglab.widgets import contract
 from scalinglab.widgets import remedies_charts as charts
+from scalinglab.widgets.base import BadValue, ScalingLabWidget, choice, number
 from scalinglab.widgets.jsonable import finite_or_none as _num
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
 VIEWS = {1: "metric vs imbalance ratio", 2: "learning curves", 3: "minority vs majority"}
 GRID = 60  # points per fitted curve
 WINNER_COLUMNS = ("ratio", "best", "best_mean", "runner_up", "runner_up_mean", "margin", "spread",
                   "clear", "n_seeds")
 CONTROLS = ("view", "metric", "remedies", "ratio", "trend_law", "curve_law", "level", "horizon")
-
-
-def _asset(name: str) -> str | Path:
-    path = STATIC / name
-    if path.exists():
-        return path
-    return "" if name.endswith(".css") else (
-        "export default { render({ el }) { el.textContent = 'scalinglab: the front end is not "
-        "built; run `npm --prefix js run build`.'; } };"
-    )
 
 
 def _describe(remedy: str) -> str:
@@ -88,6 +77,25 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     return out
 
 
+#: Columns of the winners table shown in percentage points (every metric lives in [0, 1]).
+PP_COLUMNS = ("best_mean", "runner_up_mean", "margin", "spread", "diff_lo", "diff_hi")
+
+
+def _winner_rows(summary: pd.DataFrame) -> list[dict]:
+    """The "wins" table for the front end, in ONE unit: means, margins, spreads and the
+    paired difference's interval in percentage points (``unit`` says so).
+
+    >>> rows = _winner_rows(pd.DataFrame({"ratio": [5.0], "best_mean": [0.9], "margin": [0.012]}))
+    >>> rows[0]["best_mean"], rows[0]["margin"], rows[0]["unit"]
+    (90.0, 1.2, 'percentage points')
+    """
+    scaled = summary.copy()
+    for c in PP_COLUMNS:
+        if c in scaled:
+            scaled[c] = (pd.to_numeric(scaled[c], errors="coerce") * 100).round(10)
+    return [{**r, "unit": "percentage points"} for r in _records(scaled)]
+
+
 def _curve_rows(remedy: str, res, x: str, grid: np.ndarray, data_hi: float,
                 level: float) -> tuple[list[dict], list[dict]]:
     """Chart rows of one fitted law: the curve (solid over the data, dashed beyond) and its
@@ -104,21 +112,22 @@ def _curve_rows(remedy: str, res, x: str, grid: np.ndarray, data_hi: float,
     return fits, bands
 
 
-class RemedyComparer(anywidget.AnyWidget):
-    """Compare remedies in a study table (from `run_study` or your own runs)."""
+class RemedyComparer(ScalingLabWidget, asset="remedies"):
+    """Compare remedies in a study table (from `run_study` or your own runs).
 
-    _esm = _asset("remedies.js")
-    _css = _asset("remedies.css")
+    A bad control value set from Python raises `ScalingLabError` and keeps the last good
+    view (`ScalingLabWidget`'s policy); set from the front end, it shows as ``error``.
+    """
 
     # -- controls (the front end sets them; Python can too) --------------------------------
-    view = t.Int(1).tag(sync=True)
+    view = choice(contract.RemedyView, 1)
     metric = t.Unicode("accuracy").tag(sync=True)
     remedies = t.List(t.Unicode()).tag(sync=True)
     ratio = t.Float(None, allow_none=True).tag(sync=True)
     trend_law = t.Unicode("error_power").tag(sync=True)
     curve_law = t.Unicode("power_offset").tag(sync=True)
-    level = t.Float(0.95).tag(sync=True)
-    horizon = t.Float(4.0).tag(sync=True)
+    level = number(0.95, 0.5, 1, exclusive=(False, True), rule="in [0.5, 1), e.g. 0.95 (the level of intervals)")
+    horizon = number(4.0, 1, None, rule=">= 1 (a multiple of the largest training size)")
 
     # -- what the front end shows -----------------------------------------------------------
     remedy_info = t.List(t.Dict()).tag(sync=True)
@@ -126,15 +135,9 @@ class RemedyComparer(anywidget.AnyWidget):
     ratio_options = t.List(t.Float()).tag(sync=True)
     trend_options = t.List(t.Unicode(), list(analysis.TREND_LAWS)).tag(sync=True)
     curve_options = t.List(t.Unicode(), list(analysis.CURVE_LAWS)).tag(sync=True)
-    spec = t.Dict().tag(sync=True)
-    chart_data = t.Dict().tag(sync=True)
     summary_rows = t.List(t.Dict()).tag(sync=True)
     fit_rows = t.List(t.Dict()).tag(sync=True)
     verdict = t.Unicode("").tag(sync=True)
-    notes = t.List(t.Unicode()).tag(sync=True)
-    error = t.Unicode("").tag(sync=True)
-    code = t.Unicode("").tag(sync=True)
-    _model_ref = t.Unicode("").tag(sync=True)
 
     def __init__(self, table: pd.DataFrame, **kwargs: Any) -> None:
         self.table = validate_study_table(table)
@@ -151,21 +154,20 @@ class RemedyComparer(anywidget.AnyWidget):
             "remedies": names,
             "metric": "accuracy" if "accuracy" in available else available[0],
             "ratio": ratios[-1],
+            # the options first: the controls' checks read them
+            "remedy_info": [
+                {"name": n, "color": c, "description": _describe(n),
+                 "known": n.split("+")[0] in BASIC}
+                for n, c in zip(names, charts.colors_for(names), strict=True)
+            ],
+            "metric_options": available,
+            "ratio_options": ratios,
         }
         defaults.update(kwargs)
         self._ready = False
         super().__init__(**defaults)
-        self.remedy_info = [
-            {"name": n, "color": c, "description": _describe(n),
-             "known": n.split("+")[0] in BASIC}
-            for n, c in zip(names, charts.colors_for(names), strict=True)
-        ]
-        self.metric_options = available
-        self.ratio_options = ratios
-        self._model_ref = self.model_id or ""
-        self.on_msg(self._on_msg)
         self._ready = True
-        self.refresh()
+        self.refresh(strict=True)
 
     def __repr__(self) -> str:
         return (f"<RemedyComparer: {len(self.remedy_info)} remedies × "
@@ -175,22 +177,48 @@ class RemedyComparer(anywidget.AnyWidget):
     # ----------------------------------------------------------------- state → view
     @t.observe(*CONTROLS)
     def _on_control(self, change: dict) -> None:
-        if self._ready:
-            self.refresh(new_spec=change["name"] in ("view", "metric"))
+        if self._ready and not self._quiet:
+            self._guard(change, lambda: self.refresh(new_spec=change["name"] in
+                                                     ("view", "metric"), strict=True))
 
-    def refresh(self, new_spec: bool = True) -> None:
-        """Recompute the current view; on a ScalingLabError show it and keep the last view."""
+    @t.validate("metric")
+    def _valid_metric(self, proposal: t.Bunch) -> str:
+        if self.metric_options and proposal.value not in self.metric_options:
+            raise BadValue(f"metric {proposal.value!r} is not in this table; choose one of "
+                           f"{', '.join(self.metric_options)}")
+        return proposal.value
+
+    @t.validate("remedies")
+    def _valid_remedies(self, proposal: t.Bunch) -> list[str]:
+        known = [r["name"] for r in self.remedy_info]
+        unknown = [r for r in proposal.value if known and r not in known]
+        if unknown:
+            raise BadValue(f"remedy {unknown[0]!r} is not in the table; it has "
+                           f"{', '.join(known)}")
+        return proposal.value
+
+    @t.validate("trend_law", "curve_law")
+    def _valid_law(self, proposal: t.Bunch) -> str:
+        name = proposal.trait.name
+        options = self.trend_options if name == "trend_law" else self.curve_options
+        if proposal.value not in options:
+            raise BadValue(f"{name} must be one of {', '.join(options)}, not "
+                           f"{proposal.value!r}")
+        return proposal.value
+
+    def refresh(self, new_spec: bool = True, strict: bool = False) -> None:
+        """Recompute the current view; a ScalingLabError changes nothing (it is shown, and
+        raised when ``strict``)."""
         try:
-            self._check_controls()
             spec, data, fits, results, verdict, notes = self._compute()
             summary = (analysis.winners(self.table, self.metric, self.remedies,
                                         level=self.level) if self.remedies
                        else pd.DataFrame(columns=WINNER_COLUMNS))
         except ScalingLabError as exc:
-            self._revert()
-            self.error = str(exc)
+            self._show_error(exc)
+            if strict:
+                raise
             return
-        self._good = {k: getattr(self, k) for k in CONTROLS}
         self.results = results
         self.summary = summary
         with self.hold_sync():
@@ -200,44 +228,9 @@ class RemedyComparer(anywidget.AnyWidget):
             self.fit_rows = fits
             self.verdict = verdict
             self.notes = notes
-            self.summary_rows = _records(summary)
+            self.summary_rows = _winner_rows(summary)
             self.code = self.to_python()
             self.error = ""
-
-    def _revert(self) -> None:
-        """Put the controls back to the last state that worked (nothing else changes)."""
-        good = getattr(self, "_good", None)
-        if not good:
-            return
-        self._ready = False
-        try:
-            with self.hold_sync():
-                for k, v in good.items():
-                    setattr(self, k, v)
-        finally:
-            self._ready = True
-
-    def _check_controls(self) -> None:
-        if self.view not in VIEWS:
-            raise ScalingLabError(f"view must be 1, 2 or 3 ({', '.join(VIEWS.values())}), "
-                                  f"not {self.view!r}")
-        if self.metric not in self.metric_options:
-            raise ScalingLabError(f"metric {self.metric!r} is not in this table; choose one of "
-                                  f"{', '.join(self.metric_options)}")
-        known = [r["name"] for r in self.remedy_info]
-        unknown = [r for r in self.remedies if r not in known]
-        if unknown:
-            raise ScalingLabError(f"remedy {unknown[0]!r} is not in the table; it has "
-                                  f"{', '.join(known)}")
-        if not 0.5 <= self.level < 1:
-            raise ScalingLabError(f"level must lie in [0.5, 1), not {self.level!r}")
-        if not self.horizon >= 1:
-            raise ScalingLabError(f"horizon must be >= 1 (a multiple of the largest training "
-                                  f"size), not {self.horizon!r}")
-        if self.trend_law not in self.trend_options:
-            raise ScalingLabError(f"trend_law must be one of {', '.join(self.trend_options)}")
-        if self.curve_law not in self.curve_options:
-            raise ScalingLabError(f"curve_law must be one of {', '.join(self.curve_options)}")
 
     @property
     def _domain(self) -> tuple[list[str], list[str]]:
@@ -285,15 +278,24 @@ class RemedyComparer(anywidget.AnyWidget):
                 rows.append(self._fit_row(rem, results[rem]))
         for rem, msg in errors.items():
             rows.append({"remedy": rem, "law": "", "params": "", "r2": None, "error": msg})
+        wide = means["hi"].gt(1) | means["lo"].lt(0)
         means = means.assign(lo=means["lo"].clip(0, 1), hi=means["hi"].clip(0, 1))
+        ydom = charts.y_domain([*points["value"].tolist(), *means["lo"].tolist(),
+                                *means["hi"].tolist(), *(f["y"] for f in fits)])
         data = {"datasets": {"points": _records(points), "means": _records(means),
-                             "fits": fits, "bands": bands}}
+                             "fits": fits, "bands": bands},
+                "signals": {"ydomain": ydom}}
         notes = [f"{len(frame)} runs shown"
                  + (" (largest training set at each ratio)" if self.view == 1 else
                     f" at ρ = {self._nearest_ratio():g}")
                  + f"; intervals: {self.level:.0%} t-interval of the mean over seeds; bands: "
                  f"{self.level:.0%} bootstrap confidence band of the fitted law (both drawn "
                  f"within [0, 1])."]
+        if bool(wide.any()):
+            few = int(means.loc[wide, "n"].min())
+            notes.append(f"With {few} seed(s), the {self.level:.0%} t-interval of a mean "
+                         f"reaches past [0, 1]; its bar is drawn to the edge of [0, 1] (run "
+                         f"more seeds for a narrower interval).")
         notes += list(errors.values())
         verdict = self._curve_verdict(results, x, data_hi) if self.view == 2 else \
             self._ratio_verdict(results)
@@ -422,12 +424,6 @@ class RemedyComparer(anywidget.AnyWidget):
         }
         return json.dumps(payload, indent=2, allow_nan=False, default=_num)
 
-    def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if isinstance(content, dict) and content.get("type") == "export_json":
-            try:
-                text = self.to_json()
-                self.send({"type": "export_json", "text": text,
-                           "filename": f"remedies-{self.metric}-view{self.view}.json"})
-            except (ScalingLabError, ValueError) as exc:
-                self.send({"type": "export_json", "text": "", "message": str(exc)})
+    def _export_filename(self) -> str:
+        return f"remedies-{self.metric}-view{self.view}.json"
 

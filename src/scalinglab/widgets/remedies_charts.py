@@ -81,12 +81,15 @@ def _curves_spec(x: str, x_title: str, metric: str, domain: Sequence[str],
     y_title = METRIC_TITLES.get(metric, metric)
     xenc = alt.X(f"{x}:Q", title=x_title, scale=alt.Scale(type="log", nice=False, padding=10),
                  axis=alt.Axis(format=x_format, labelOverlap="greedy", labelSeparation=6))
-    yscale = alt.Scale(zero=False, nice=True)
-    band = alt.Chart(alt.NamedData("bands")).mark_area(opacity=0.14).encode(
+    # The y axis spans what Python puts in the param ``ydomain`` (`y_domain`: points, means,
+    # their error bars and the fitted curves), so every bar is on the axis; bands are
+    # clipped to it.
+    yscale = alt.Scale(domain=alt.ExprRef("ydomain"), zero=False, nice=False)
+    band = alt.Chart(alt.NamedData("bands")).mark_area(opacity=0.14, clip=True).encode(
         x=xenc, y=alt.Y("lo:Q", title=y_title, scale=yscale), y2="hi:Q", color=color,
         detail="remedy:N",
     )
-    fit = alt.Chart(alt.NamedData("fits")).mark_line(strokeWidth=2).encode(
+    fit = alt.Chart(alt.NamedData("fits")).mark_line(strokeWidth=2, clip=True).encode(
         x=xenc, y=alt.Y("y:Q", title=y_title, scale=yscale), color=color,
         strokeDash=alt.StrokeDash(
             "part:N",
@@ -114,8 +117,30 @@ def _curves_spec(x: str, x_title: str, metric: str, domain: Sequence[str],
         filled=True, size=60, opacity=1, stroke="white", strokeWidth=0.6
     ).encode(x=xenc, y=alt.Y("mean:Q", title=y_title, scale=yscale), color=color,
              tooltip=tip_means)
-    chart = alt.layer(band, fit, points, rules, means)
+    chart = alt.layer(band, fit, points, rules, means).add_params(
+        alt.param(name="ydomain", value=[0.0, 1.0]))
     return _finish(chart, ["bands", "fits", "points", "means"])
+
+
+def y_domain(values: Sequence[float | None], pad: float = 0.04) -> list[float]:
+    """The y axis of views 1 and 2: every value (points, means, both ends of every error
+    bar, curves) with ``pad`` of the span on each side, not past [0, 1] when the values
+    are within it (every metric is).
+
+    >>> y_domain([0.5, 0.9, None, 1.0])
+    [0.48, 1.0]
+    """
+    v = [float(a) for a in values if a is not None]
+    if not v:
+        return [0.0, 1.0]
+    lo, hi = min(v), max(v)
+    margin = pad * (hi - lo) if hi > lo else 0.02
+    low, high = lo - margin, hi + margin
+    if lo >= 0:
+        low = max(low, 0.0)
+    if hi <= 1:
+        high = min(high, 1.0)
+    return [round(low, 12), round(high, 12)]
 
 
 @_cached

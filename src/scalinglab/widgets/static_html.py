@@ -31,10 +31,16 @@ import re
 from pathlib import Path
 from typing import Any
 
-import jinja2
-from nbconvert.exporters import HTMLExporter
-from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
-from traitlets import default
+from scalinglab.optional import require
+
+# nbconvert, jinja2 and latex2mathml come with the [html] extra: without them, importing this
+# module raises MissingDependency (a ScalingLabError and an ImportError) naming it.
+_FEATURE = "scalinglab.widgets.static_html (notebooks as offline HTML)"
+jinja2 = require("jinja2", extra="html", feature=_FEATURE)
+require("nbconvert", extra="html", feature=_FEATURE)
+from nbconvert.exporters import HTMLExporter  # noqa: E402
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath  # noqa: E402
+from traitlets import default  # noqa: E402
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 RENDERER = STATIC / "embed.js"
@@ -69,8 +75,7 @@ def tex_to_mathml(tex: str, display: bool) -> str:
     >>> print(tex_to_mathml(r"\unknown < 1", display=True))
     <code class="tex">$$\unknown &lt; 1$$</code>
     """
-    from latex2mathml.converter import convert
-
+    convert = require("latex2mathml.converter", extra="html", feature=_FEATURE).convert
     try:
         out = convert(tex, display="block" if display else "inline")
     except Exception:  # latex2mathml raises many kinds on malformed TeX

@@ -60,6 +60,19 @@ def sniff_delimiter(text: str, name: str = "") -> str:
     return best
 
 
+def _looks_binary(text: str) -> bool:
+    """Text decoded from a binary file: NUL bytes, or many undecodable characters.
+
+    >>> _looks_binary("a,b"), _looks_binary("PK" + chr(3) + chr(4) + chr(0) * 4)
+    (False, True)
+    """
+    head = text[:4096]
+    if "\x00" in head:
+        return True
+    odd = sum(ch == "\ufffd" or (ord(ch) < 32 and ch not in "\t\n\r\f") for ch in head)
+    return bool(head) and odd / len(head) > 0.05
+
+
 def read_table(text: str, name: str = "") -> pd.DataFrame:
     """Parse CSV/TSV ``text`` (``name`` is the file name, if any) into a checked DataFrame."""
     if not isinstance(text, str):
@@ -68,6 +81,12 @@ def read_table(text: str, name: str = "") -> pd.DataFrame:
         raise ScalingLabError(
             f"the table is {len(text) / 1e6:.1f} MB; the widget accepts up to "
             f"{MAX_BYTES / 1e6:.0f} MB: load it with pandas and pass the DataFrame instead"
+        )
+    if _looks_binary(text):
+        what = f"{name!r}" if name else "the dropped data"
+        raise ScalingLabError(
+            f"{what} is not a text table (it looks like a binary file, e.g. a spreadsheet "
+            f"workbook or an archive): save it as CSV or TSV and drop that file"
         )
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():

@@ -245,6 +245,9 @@ class ComputeExplorer(ScalingLabWidget, asset="compute"):
                 datasets = {k: v for k, v in view.datasets.items() if k != "marker"}
                 self.chart_data = {"datasets": datasets, "table_version": self.table_version}
                 self.budgets = view.budgets
+                if list(view.excluded) != list(self.excluded):
+                    with self._silent():
+                        self.excluded = list(view.excluded)
                 self.budget_range = list(view.budget_range)
                 self.notes = view.notes
                 self.warnings = view.warnings

@@ -9,9 +9,17 @@ configuration and the same ranges, in this process.
 
     .venv/bin/python benchmarks/e2e_latency.py            # 40 drags, writes the markdown
     .venv/bin/python benchmarks/e2e_latency.py --drags 10 --no-write
+    .venv/bin/python benchmarks/e2e_latency.py --matrix   # extension off/on x 200/20,000 points
 
 The markdown section goes to ``benchmarks/results/e2e_latency.md``. Goal: ≤ 150 ms p95 end to
 end, ≤ 100 ms kernel time per brush move.
+
+``--matrix`` runs one stock Jupyter server (the scalinglab_server extension switched off for
+it) and one with the extension on, each at 200 and at 20,000 points, and reports p50 / p95
+brush latency and the bytes per brush answer (chart_data, and everything the kernel's
+websocket carried) in ``benchmarks/results/e2e_matrix.md`` and a short section of
+``benchmarks/RESULTS.md``. The front end records latency only behind its debug flag
+(``window.__scalinglab_debug = {latency: true}``), which the benchmark sets.
 """
 
 from __future__ import annotations
@@ -112,6 +120,7 @@ def measure_end_to_end(drags: int, setup: str = SETUP) -> tuple[list[list[float]
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             guard = NetworkGuard().attach(context)
             lab = LabPage(context.new_page(), server)
+            lab.enable_debug(latency=True)
             lab.open_notebook(name)
             lab.command("application:toggle-left-area")
             lab.run_all()
@@ -137,6 +146,147 @@ def measure_end_to_end(drags: int, setup: str = SETUP) -> tuple[list[list[float]
                     # the TCP_NODELAY server extension installed with the package
                     "nodelay": "scalinglab_server: TCP_NODELAY" in server.log_tail(2000)}
     return per_drag, info
+
+
+BIG_POINTS = 20_000
+MATRIX_OUT = REPO / "benchmarks" / "results" / "e2e_matrix.md"
+RESULTS = REPO / "benchmarks" / "RESULTS.md"
+MATRIX_BEGIN = "<!-- e2e_latency --matrix: begin -->"
+MATRIX_END = "<!-- e2e_latency --matrix: end -->"
+
+
+def setup_cell(n_points: int) -> str:
+    """The full configuration (3 families, bootstrap bands) on ``n_points`` log-spaced points.
+
+    >>> "np.logspace(6, 11, 20000)" in setup_cell(20000)
+    True
+    """
+    return SETUP.replace(f"np.logspace(6, 11, {N_POINTS})", f"np.logspace(6, 11, {n_points})")
+
+
+def measure_config(server: Any, browser: Any, n_points: int, drags: int,
+                   renderer: str | None = None) -> dict[str, Any]:
+    """Open a LawExplorer on ``n_points`` in a running server, drag ``drags`` times (10 steps
+    each) and return the latency samples and the bytes the kernel's websocket carried to the
+    browser during the drags. ``renderer`` forces Vega's renderer (else the widget's choice)."""
+    name = write_notebook(server.root_dir, f"latency-{n_points}-{renderer or 'auto'}.ipynb",
+                          [setup_cell(n_points), "w"])
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    guard = NetworkGuard().attach(context)
+    page = context.new_page()
+    received: list[int] = []
+    counting = [False]
+
+    def on_socket(ws: Any) -> None:
+        def frame(payload: Any) -> None:
+            if counting[0]:
+                received.append(len(payload))
+        ws.on("framereceived", frame)
+
+    page.on("websocket", on_socket)
+    flags = "{latency: true" + (f", renderer: '{renderer}'" if renderer else "") + "}"
+    page.add_init_script(f"window.__scalinglab_debug = {flags};")
+    lab = LabPage(page, server)
+    lab.open_notebook(name)
+    lab.command("application:toggle-left-area")
+    lab.run_all(timeout=600)
+    explorer = ExplorerDriver(lab)
+    explorer.wait_ready(timeout=300)
+    drawn_with = explorer.root.evaluate(
+        "(root) => root.querySelector('[data-testid=\"sl-chart\"] canvas') ? 'canvas' : 'svg'")
+    page.evaluate("() => { window.__scalinglab_latency = []; }")
+    version = explorer.fit_version()
+    counting[0] = True
+    started = time.perf_counter()
+    for start, end in brush_plan(drags):
+        explorer.drag_brush(start, end, steps=10)
+        version = explorer.wait_settled(version, quiet_ms=600, timeout=300)
+    counting[0] = False
+    wall = time.perf_counter() - started
+    samples = explorer.latency()
+    context.close()
+    server.shutdown_sessions()
+    return {"points": n_points, "renderer": drawn_with, "samples": samples,
+            "received": sum(received), "wall_s": wall, "offenders": guard.offenders()}
+
+
+def measure_matrix(drags: int, big_drags: int) -> list[dict[str, Any]]:
+    """Extension off, then on (one server each); 200 and 20,000 points on each, and on the
+    server with the extension the 20,000 points again with SVG forced (the renderer choice)."""
+    out = []
+    for ext in (False, True):
+        with tempfile.TemporaryDirectory(prefix="sl-e2e-matrix-") as tmp:
+            with lab_session(Path(tmp), extensions={"scalinglab_server": ext}) as (
+                server, _pw, browser
+            ):
+                loaded = "scalinglab_server: TCP_NODELAY" in server.log_tail(2000)
+                configs = [(N_POINTS, drags, None), (BIG_POINTS, big_drags, None)]
+                if ext:
+                    configs.append((BIG_POINTS, big_drags, "svg"))
+                for n, k, renderer in configs:
+                    row = measure_config(server, browser, n, k, renderer)
+                    row["extension"] = loaded
+                    out.append(row)
+                    print(matrix_row(row), flush=True)
+    return out
+
+
+def matrix_row(row: dict[str, Any]) -> str:
+    """One markdown row: server, points, renderer, samples, p50/p95 ms, bytes per answer.
+
+    >>> print(matrix_row({"extension": True, "points": 200, "renderer": "svg", "received": 4000,
+    ...                   "samples": [{"ms": 100.0, "bytes": 1000}, {"ms": 140.0, "bytes": 3000}]}))
+    | on | 200 | svg | 2 | 120 | 138 | 2.0 | 2.0 |
+    """
+    ms = [float(s["ms"]) for s in row["samples"]]
+    sizes = [float(s["bytes"]) for s in row["samples"] if s.get("bytes") is not None]
+    n = len(ms)
+    p50, p95 = (np.percentile(ms, 50), np.percentile(ms, 95)) if ms else (float("nan"),) * 2
+    chart_kb = np.median(sizes) / 1e3 if sizes else float("nan")
+    wire_kb = row["received"] / max(n, 1) / 1e3
+    return (f"| {'on' if row['extension'] else 'off'} | {row['points']:,} | {row['renderer']} "
+            f"| {n} | {p50:.0f} | {p95:.0f} | {chart_kb:.1f} | {wire_kb:.1f} |")
+
+
+def matrix_markdown(rows: list[dict[str, Any]], drags: int, big_drags: int) -> str:
+    cpu = f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores"
+    table = "\n".join(matrix_row(r) for r in rows)
+    return f"""{MATRIX_BEGIN}
+## LawExplorer brush latency: server extension off and on, 200 and 20,000 points
+
+One stock Jupyter server (scalinglab_server switched off for it) and one with the extension
+on; on each, a LawExplorer with {len(LAWS)} families and bootstrap bands on {N_POINTS} and on
+{BIG_POINTS:,} log-spaced points, dragged {drags} times ({big_drags} at {BIG_POINTS:,}) with
+10 mouse steps each, in headless Chromium. Latency: the front end's samples (brush event →
+changeset drawn). Per move: the median `chart_data` JSON of an answer, and all bytes the kernel
+websocket carried to the browser during the drags divided by the answers. Renderer: Vega's
+SVG, or its canvas above the widget's CANVAS_ABOVE_POINTS (the last row forces SVG at
+{BIG_POINTS:,} points for comparison). Goal: with the extension, 200-point p95 within 10% of
+149 ms (the earlier measurement); stock has no goal. Machine: {cpu} shared with other work,
+load average {os.getloadavg()[0]:.1f}; {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}.
+Run: `.venv/bin/python benchmarks/e2e_latency.py --matrix --drags {drags} --big-drags {big_drags}`.
+
+| extension | points | renderer | samples | p50 ms | p95 ms | chart_data KB / answer | websocket KB / answer |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+{table}
+{MATRIX_END}
+"""
+
+
+def write_matrix(section: str) -> None:
+    """Write the section to results/e2e_matrix.md and into RESULTS.md (replacing an earlier
+    one, else after the end-to-end latency section)."""
+    MATRIX_OUT.parent.mkdir(parents=True, exist_ok=True)
+    MATRIX_OUT.write_text(section)
+    text = RESULTS.read_text()
+    if MATRIX_BEGIN in text:
+        head, rest = text.split(MATRIX_BEGIN, 1)
+        text = head + section.rstrip("\n") + rest.split(MATRIX_END, 1)[1]
+    else:
+        marker = "## Imbalance study"
+        at = text.find(marker)
+        text = (text[:at] + section + "\n" + text[at:]) if at >= 0 else text + "\n" + section
+    RESULTS.write_text(text)
 
 
 def _synthetic_frame() -> Any:
@@ -307,11 +457,24 @@ def main(argv: list[str] | None = None) -> int:
                         help="repeat the full configuration's end-to-end run (the machine's "
                              "speed varies between runs; each run gets its own row)")
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--matrix", action="store_true",
+                        help="extension off/on x 200/20,000 points (see the module docstring)")
+    parser.add_argument("--big-drags", type=int, default=8,
+                        help="drags at 20,000 points with --matrix")
     parser.add_argument("--only", choices=("full", "floor"),
                         help="end to end for one configuration only, with its breakdown "
                              "(no kernel timing; implies --no-write)")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
+    if args.matrix:
+        drags = args.drags if args.drags != 40 else 20
+        rows = measure_matrix(drags, args.big_drags)
+        section = matrix_markdown(rows, drags, args.big_drags)
+        print(section)
+        if not args.no_write:
+            write_matrix(section)
+            print(f"wrote {MATRIX_OUT.relative_to(REPO)} and the section of RESULTS.md")
+        return 0 if not any(r["offenders"] for r in rows) else 2
     if args.only:
         per_drag, only = measure_end_to_end(args.drags, FLOOR if args.only == "floor" else SETUP)
         print(_row(f"end to end, {args.only}", percentiles([ms for d in per_drag for ms in d]),

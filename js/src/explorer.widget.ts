@@ -135,7 +135,10 @@ function render({ model, el }: RenderProps<State>) {
     toolbar, chips.el, msgs.errorBox, statusLine, h("div", { class: "sl-main" }, chartWrap, side), msgs.notesBox,
   );
   const loader = tableLoader({
-    send: (msg) => model.send(msg),
+    send: (msg) => {
+      brush.abandon(); // nothing queued for the old table may follow the new one
+      model.send(msg);
+    },
     showError: msgs.showError,
     status: (text) => (statusLine.textContent = text),
   });

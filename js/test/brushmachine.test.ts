@@ -187,6 +187,22 @@ describe("BrushMachine: a new table (bug 2)", () => {
     expect(m.drawn).toBeNull();
   });
 
+  it("a drop right after a release: nothing queued goes after the new table", () => {
+    const { m, kernel, sent } = setup([1e7, 1e9]);
+    m.press();
+    m.move([at(0.3), at(0.5)]);
+    m.move([at(0.3), at(0.6)]); // queued behind the first
+    m.release([at(0.3), at(0.6)]);
+    m.abandon(); // the widget sends load_table now
+    expect(m.phase).toBe("idle");
+    kernel.deliver(); // the first range's answer: it was fitted on the old table
+    expect(sent).toHaveLength(1);
+    kernel.tableVersion = 2;
+    m.kernelState(null, 2);
+    expect(m.drawn).toBeNull();
+    expect(sent).toHaveLength(1);
+  });
+
   it("never re-sends the old range when the new table's chart moves the brush signal", () => {
     const { m, sent } = setup([1e7, 1e9]);
     m.kernelState(null, 2);

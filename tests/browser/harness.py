@@ -120,15 +120,24 @@ class LabServer:
         return f"http://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls, workdir: Path, timeout: float = 180.0, attempts: int = 3) -> LabServer:
+    def start(
+        cls,
+        workdir: Path,
+        timeout: float = 180.0,
+        attempts: int = 3,
+        extensions: dict[str, bool] | None = None,
+    ) -> LabServer:
         """Start JupyterLab in ``workdir`` and wait until ``/api/status`` answers.
 
+        ``extensions``: server extensions to switch on or off for this server only (e.g.
+        ``{"scalinglab_server": True}``), written as ``ServerApp.jpserver_extensions`` into its
+        own config directory, which takes precedence over the environment's.
         Retries on another port if the chosen one was taken in the meantime. Raises
         :class:`HarnessError` with the tail of the server log when it does not come up.
         """
         last_error: HarnessError | None = None
         for attempt in range(attempts):
-            server = cls._spawn(workdir, attempt)
+            server = cls._spawn(workdir, attempt, extensions or {})
             try:
                 server.wait_ready(timeout)
                 return server
@@ -141,13 +150,16 @@ class LabServer:
         raise last_error
 
     @classmethod
-    def _spawn(cls, workdir: Path, attempt: int) -> LabServer:
+    def _spawn(cls, workdir: Path, attempt: int, extensions: dict[str, bool]) -> LabServer:
         base = workdir / f"lab{attempt}"
         root = base / "root"
         dirs = {name: base / name for name in ("runtime", "config", "data", "settings", "ws")}
         for path in [root, *dirs.values(), base / "ipython"]:
             path.mkdir(parents=True, exist_ok=True)
-        (dirs["config"] / "jupyter_server_config.json").write_text(json.dumps(_SERVER_CONFIG))
+        config = json.loads(json.dumps(_SERVER_CONFIG))
+        if extensions:
+            config["ServerApp"] = {"jpserver_extensions": dict(extensions)}
+        (dirs["config"] / "jupyter_server_config.json").write_text(json.dumps(config))
         (dirs["config"] / "labconfig").mkdir(exist_ok=True)
         (dirs["config"] / "labconfig" / "page_config.json").write_text(json.dumps(_PAGE_CONFIG))
         port = free_port()
@@ -791,11 +803,14 @@ def offline_page(browser: Any, viewport: dict[str, int]) -> tuple[Any, Any, list
 
 
 @contextlib.contextmanager
-def lab_session(workdir: Path) -> Iterator[tuple[LabServer, Any, Any]]:
-    """Server + Playwright + Chromium for scripts (the benchmark); tests use the fixtures."""
+def lab_session(
+    workdir: Path, extensions: dict[str, bool] | None = None
+) -> Iterator[tuple[LabServer, Any, Any]]:
+    """Server + Playwright + Chromium for scripts (the benchmark); tests use the fixtures.
+    ``extensions``: see :meth:`LabServer.start`."""
     from playwright.sync_api import sync_playwright
 
-    server = LabServer.start(workdir)
+    server = LabServer.start(workdir, extensions=extensions)
     try:
         with sync_playwright() as pw:
             browser = launch_chromium(pw)

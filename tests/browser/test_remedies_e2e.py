@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from harness import DARK_THEME, LIGHT_THEME, LabPage
+import pytest
+from harness import DARK_THEME, LIGHT_THEME, HarnessError, LabPage
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 STUDY_CELL = f"""\
@@ -53,6 +54,21 @@ class Comparer:
             selector,
         )
 
+    def marks_outside_plot(self, selector: str) -> list[list[float]]:
+        """Vertical extents (top, bottom) of marks that reach beyond the plotting area."""
+        return self.root.evaluate(
+            """(root, sel) => {
+                 const svg = root.querySelector('[data-testid="sl-chart"] svg');
+                 const bg = svg.querySelector('g.mark-group.role-frame.root path.background');
+                 const box = bg.getBoundingClientRect();
+                 return Array.from(svg.querySelectorAll(sel))
+                   .map((p) => p.getBoundingClientRect())
+                   .filter((r) => r.height > 0
+                     && (r.top < box.top - 1 || r.bottom > box.bottom + 1))
+                   .map((r) => [r.top - box.top, r.bottom - box.top]); }""",
+            selector,
+        )
+
     def colours_drawn(self) -> set[str]:
         return set(
             self.root.evaluate(
@@ -84,6 +100,14 @@ def test_toggle_remedy_and_switch_views(lab: LabPage, notebook) -> None:
         assert c.root.locator("img").count() == 0
         assert c.testid("sl-summary-table").locator("tbody tr").count() == 6  # one per ratio
         assert c.testid("sl-error").is_hidden()
+        # the wins table in one unit (percentage points: a mean of 0.9 reads 90.0)
+        means = c.testid("sl-summary-table").evaluate(
+            "(t) => Array.from(t.querySelectorAll('tbody tr'))"
+            ".map((tr) => Number(tr.children[2].textContent))"
+        )
+        assert means and all(1 < m <= 100 for m in means), means
+        # every error bar stays inside the plotting area
+        assert c.marks_outside_plot(".mark-rule path") == [], c.marks_outside_plot(".mark-rule path")
         oversample_colour = "#f58518"
         assert oversample_colour in c.colours_drawn()
         c.shot("remedies-01-view1-light")
@@ -135,8 +159,9 @@ def test_toggle_remedy_and_switch_views(lab: LabPage, notebook) -> None:
         assert set(payload["fits"]) == {"line", "curve"} and len(payload["winners"]) == 6
         assert "sl.imbalance.tradeoff" in probe.json("w.code")
 
-        # --- a bad value set from Python: inline error, last good state kept
-        probe.run("w.metric = 'no_such_metric'")
+        # --- a bad value set from Python raises ScalingLabError, shows inline, keeps the view
+        with pytest.raises(HarnessError, match="no_such_metric"):
+            probe.run("w.metric = 'no_such_metric'")
         err = c.testid("sl-error")
         err.wait_for(state="visible", timeout=30_000)
         assert "no_such_metric" in err.inner_text()

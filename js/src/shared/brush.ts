@@ -168,6 +168,21 @@ export class BrushMachine {
     this.showFitted(true);
   }
 
+  /**
+   * The widget asked the kernel for something that replaces the table (a drop): forget what
+   * is queued or waiting (a queued range must not reach the new table) and show the kernel's
+   * range; the new table_version resets the machine again when it arrives.
+   */
+  abandon(): void {
+    this.staleUpTo = this.nextId;
+    this.inFlight = null;
+    this.pending = null;
+    this.lastSent = null;
+    this.stopTimer();
+    this.setPhase("idle");
+    this.showFitted();
+  }
+
   dispose(): void {
     this.stopTimer();
     this.pending = null;

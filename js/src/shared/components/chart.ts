@@ -35,6 +35,9 @@ const RESIZE_DEBOUNCE_MS = 150;
 /** Frames to wait for a non-zero width before falling back to the last good one. */
 const WIDTH_FRAMES = 30;
 
+/** What a widget hands the controller: chart_data, or any rows of its own (e.g. a marker). */
+export type ChartInput = Omit<ChartData, "datasets"> & { datasets?: Record<string, readonly object[]> };
+
 export interface ChartControllerOptions {
   /** The widget's root: theme colours are read from it and it carries the version attribute. */
   root: HTMLElement;
@@ -104,14 +107,15 @@ export class ChartController {
   }
 
   /** Embed a new spec with `data` (null spec or empty: remove the chart). */
-  setSpec(spec: Spec | null | undefined, data?: ChartData): Promise<void> {
+  setSpec(spec: Spec | null | undefined, data?: ChartInput): Promise<void> {
     this.spec = spec && Object.keys(spec).length ? spec : null;
-    if (data) this.data = data;
+    if (data) this.data = data as ChartData;
     return this.embed();
   }
 
   /** A refit's datasets and params, applied with changesets (remembered for re-embeds). */
-  update(data: ChartData, before?: () => void, after?: () => void): Promise<void> {
+  update(input: ChartInput, before?: () => void, after?: () => void): Promise<void> {
+    const data = input as ChartData;
     this.data = data;
     return this.run(async (chart) => {
       before?.();

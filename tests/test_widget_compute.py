@@ -204,7 +204,7 @@ def t_names(widget) -> list[str]:
     ("level", 0.0, "level must be in (0, 1)"),
     ("budget", -5.0, "budget must be a positive number"),
     ("convention", "kaplan", "convention must be one of"),
-    ("excluded", ["9e99"], "excluded: no budget"),
+    ("excluded", ["9e99"], "excluded: budget '9e99' is not one of them"),
 ])
 def test_widget_bad_values_raise_and_keep_the_last_good_state(widget, name, value, words):
     before = (getattr(widget, name), widget.readout)

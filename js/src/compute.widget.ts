@@ -22,12 +22,12 @@
 import type { RenderProps } from "@anywidget/types";
 import "./compute/compute.css";
 import { ChartController } from "./shared/components/chart";
+import { followChart, listen, start } from "./shared/components/listen";
 import { toggleChips } from "./shared/components/chips";
 import { exportCard } from "./shared/components/exportcard";
 import { labelled } from "./shared/components/fields";
 import { tableLoader } from "./shared/components/loader";
 import { messageArea } from "./shared/components/messages";
-import { restoreSavedState } from "./shared/components/restore";
 import type { ApproachRow, ComputeExplorerState, Readout } from "./shared/contract";
 import { h, replaceChildren, setOptions } from "./shared/dom";
 import { fmt } from "./shared/format";
@@ -156,9 +156,6 @@ function render({ model, el }: RenderProps<State>) {
   const chartWrap = h("div", { class: "sl-chart-wrap" }, chartEl, budgetRow, savedNote);
   const exporter = exportCard({
     model, el,
-    code: () => g("code"),
-    modelRef: () => g("_model_ref"),
-    ids: { copy: "sl-export-code", insert: "sl-insert-cell", json: "sl-export-json" },
     titles: {
       copy: "Copy allocate(C): the plan's compute-optimal N, D and loss with intervals (numpy only)",
       insert: "Insert allocate(C) as a new cell below",
@@ -370,37 +367,18 @@ function render({ model, el }: RenderProps<State>) {
   });
 
   // ------------------------------------------------------------------ model → view
-  const on = (names: string, fn: () => void) => {
-    for (const n of names.split(" ")) model.on(`change:${n}`, fn);
-  };
-  on("approach convention level budget budget_range convention_options level_options", renderControls);
-  on("budgets excluded", renderBudgets);
-  on("readout approaches spread", renderReadout);
-  on("notes error warnings status readout", renderText);
-  let lastSpec = g("spec");
-  on("spec", () => {
-    lastSpec = g("spec");
-    embed();
-  });
-  on("chart_data", () => {
-    if (g("spec") !== lastSpec) return; // the embed carries the new spec's rows
-    void chart.update(chartData());
-  });
+  const { on, show, off } = listen(model);
+  show("approach convention level budget budget_range convention_options level_options", renderControls);
+  show("budgets excluded", renderBudgets);
+  show("readout approaches spread", renderReadout);
+  show("notes error warnings status readout", renderText);
   // A budget move: only the marker's rows differ (the changeset skips unchanged datasets).
-  on("marker", () => void chart.update(chartData()));
+  followChart(on, model, chart, embed, chartData, "marker");
 
-  renderControls();
-  renderBudgets();
-  renderReadout();
-  renderText();
-  const releaseSaved = restoreSavedState(model, savedNote, "Saved view from the notebook: run the cell to plan again (the budget slider needs the kernel).");
-  requestAnimationFrame(embed);
-
-  return () => {
+  const message = "Saved view from the notebook: run the cell to plan again (the budget slider needs the kernel).";
+  return start(model, chart, embed, { note: savedNote, message }, off, () => {
     if (sendTimer) clearTimeout(sendTimer);
-    releaseSaved();
-    chart.dispose();
-  };
+  });
 }
 
 export default { render };

@@ -30,12 +30,12 @@ import { BrushMachine } from "./shared/brush";
 import type { Range } from "./shared/brush";
 import { bindGestures, drawBrush, listenToBrush } from "./shared/components/brush";
 import { ChartController } from "./shared/components/chart";
+import { listen, start } from "./shared/components/listen";
 import { toggleChips } from "./shared/components/chips";
 import { exportCard } from "./shared/components/exportcard";
 import { bindNumber, labelled, showNumber } from "./shared/components/fields";
 import { tableLoader } from "./shared/components/loader";
 import { messageArea } from "./shared/components/messages";
-import { restoreSavedState } from "./shared/components/restore";
 import type { LawExplorerState, LawInfo } from "./shared/contract";
 import { FIT_RANGE_PARAMS } from "./shared/contract";
 import { h, replaceChildren, setOptions } from "./shared/dom";
@@ -109,8 +109,6 @@ function render({ model, el }: RenderProps<State>) {
   const paramTable = h("table", { class: "sl-table", "data-testid": "sl-param-table" });
   const exporter = exportCard({
     model, el,
-    code: () => g("code"),
-    modelRef: () => g("_model_ref"),
     ids: { copy: "sl-copy-code", insert: "sl-insert-cell", json: "sl-download-json" },
     titles: {
       copy: "Copy res.to_python() to the clipboard",
@@ -301,37 +299,22 @@ function render({ model, el }: RenderProps<State>) {
   });
 
   // ------------------------------------------------------------------ model → view
-  const on = (names: string, fn: () => void) => {
-    for (const n of names.split(" ")) model.on(`change:${n}`, fn);
-  };
-  on("columns x y group source_name", renderColumns);
-  on("laws law_info metric_rows export_law columns", renderLaws);
-  on("x_scale y_scale band level horizon target", renderControls);
-  on("param_rows metric_rows law_info level solutions target", renderTables);
-  on("notes status error", renderText);
+  const { on, show, off } = listen(model);
+  show("columns x y group source_name", renderColumns);
+  show("laws law_info metric_rows export_law columns", renderLaws);
+  show("x_scale y_scale band level horizon target", renderControls);
+  show("param_rows metric_rows law_info level solutions target", renderTables);
+  show("notes status error", renderText);
   on("spec", embed);
   on("points", () => void chart.setPoints(g("points")));
   on("chart_data", applyData);
   on("fit_range table_version", syncKernelRange);
 
-  renderColumns();
-  renderLaws();
-  renderControls();
-  renderTables();
-  renderText();
   brush.reset(g("fit_range") ?? null, tableVersion());
   void chart.setPoints(g("points"));
   void chart.setSignals(fitParams(brush.fitted));
-  const releaseSaved = restoreSavedState(model, hint, "Saved view from the notebook: run the cell to fit again.");
-  // embed once the element is in the page, so the chart takes the available width
-  requestAnimationFrame(embed);
-
-  return () => {
-    releaseSaved();
-    unbindGestures();
-    brush.dispose();
-    chart.dispose();
-  };
+  const message = "Saved view from the notebook: run the cell to fit again.";
+  return start(model, chart, embed, { note: hint, message }, off, unbindGestures, () => brush.dispose());
 }
 
 export default { render };

@@ -24,11 +24,11 @@
 import type { RenderProps } from "@anywidget/types";
 import "./remedies/remedies.css";
 import { ChartController } from "./shared/components/chart";
+import { followChart, listen, start } from "./shared/components/listen";
 import { toggleChips } from "./shared/components/chips";
 import { exportCard } from "./shared/components/exportcard";
 import { bindNumber, labelled, showNumber } from "./shared/components/fields";
 import { messageArea } from "./shared/components/messages";
-import { restoreSavedState } from "./shared/components/restore";
 import type { RemedyComparerState, RemedyView } from "./shared/contract";
 import { h, replaceChildren, setOptions } from "./shared/dom";
 import { fmt } from "./shared/format";
@@ -119,9 +119,6 @@ function render({ model, el }: RenderProps<State>) {
   const fitsTitle = h("h4", {}, "Fitted trends");
   const exporter = exportCard({
     model, el,
-    code: () => g("code"),
-    modelRef: () => g("_model_ref"),
-    ids: { copy: "sl-export-code", insert: "sl-insert-cell", json: "sl-export-json" },
     titles: {
       copy: "Copy Python code that recomputes this view and holds the fitted trends",
       insert: "Insert the code as a new cell below",
@@ -283,39 +280,19 @@ function render({ model, el }: RenderProps<State>) {
   model.on("msg:custom", (msg: unknown) => void exporter.onMessage(msg));
 
   // ------------------------------------------------------------------ model → view
-  const on = (names: string, fn: () => void) => {
-    for (const n of names.split(" ")) model.on(`change:${n}`, fn);
-  };
-  on("view metric ratio trend_law curve_law level horizon metric_options ratio_options trend_options curve_options", renderControls);
-  on("remedies remedy_info", renderRemedies);
-  on("summary_rows remedy_info metric", renderSummary);
-  on("fit_rows view", renderFits);
-  on("verdict notes error", renderText);
+  const { on, show, off } = listen(model);
+  show("view metric ratio trend_law curve_law level horizon metric_options ratio_options trend_options curve_options", renderControls);
+  show("remedies remedy_info", renderRemedies);
+  show("summary_rows remedy_info metric", renderSummary);
+  show("fit_rows view", renderFits);
+  show("verdict notes error", renderText);
   on("chart_data spec error fit_rows summary_rows verdict", () => setBusy(false));
-  let lastSpec = g("spec");
-  on("spec", () => {
-    lastSpec = g("spec");
-    embed();
-  });
-  on("chart_data", () => {
-    // a new spec arrives together with its data: the embed already carries the rows
-    if (g("spec") !== lastSpec) return;
-    void chart.update(g("chart_data"));
-  });
+  followChart(on, model, chart, embed, () => g("chart_data"));
 
-  renderControls();
-  renderRemedies();
-  renderSummary();
-  renderFits();
-  renderText();
-  const releaseSaved = restoreSavedState(model, savedNote, "Saved view from the notebook: run the cell to compute again.");
-  requestAnimationFrame(embed);
-
-  return () => {
+  const message = "Saved view from the notebook: run the cell to compute again.";
+  return start(model, chart, embed, { note: savedNote, message }, off, () => {
     if (busyTimer) clearTimeout(busyTimer);
-    releaseSaved();
-    chart.dispose();
-  };
+  });
 }
 
 export default { render };

@@ -1,8 +1,9 @@
 /**
  * The export card: copy the code, insert it as a cell below the widget, download JSON (the
- * kernel answers `{type: "export_json"}` with the text). Test ids are the widget's own.
+ * kernel answers `{type: "export_json"}` with the text). The code is the widget's `code` trait
+ * and the cell is found by its `_model_ref` (both in every widget's contract).
  *
- *   const card = exportCard({ model, el, code: () => model.get("code"), ids, titles, names });
+ *   const card = exportCard({ model, el, titles, filename, nothing });
  *   side.appendChild(card.el);  // and card.onMessage(msg) from msg:custom
  */
 import type { AnyModel } from "@anywidget/types";
@@ -15,10 +16,8 @@ export interface ExportCardOptions {
   model: AnyModel;
   /** The element the widget renders into (to find its notebook cell). */
   el: Element;
-  code: () => string;
-  modelRef: () => string;
-  /** data-testid of the three buttons. */
-  ids: { copy: string; insert: string; json: string };
+  /** data-testid of the three buttons (default: DEFAULT_IDS). */
+  ids?: { copy: string; insert: string; json: string };
   titles: { copy: string; insert: string; json: string };
   /** Default download name when the kernel gives none. */
   filename: string;
@@ -28,12 +27,16 @@ export interface ExportCardOptions {
   before?: Child;
 }
 
+export const DEFAULT_IDS = { copy: "sl-export-code", insert: "sl-insert-cell", json: "sl-export-json" };
+
 export function exportCard(o: ExportCardOptions) {
+  const ids = o.ids ?? DEFAULT_IDS;
+  const code = (): string => String(o.model.get("code") ?? "");
   const btn = (id: string, title: string, text: string) =>
     h("button", { class: "sl-btn", type: "button", "data-testid": id, title }, text);
-  const copyBtn = btn(o.ids.copy, o.titles.copy, "Copy code");
-  const insertBtn = btn(o.ids.insert, o.titles.insert, "Insert as cell");
-  const jsonBtn = btn(o.ids.json, o.titles.json, "Download JSON");
+  const copyBtn = btn(ids.copy, o.titles.copy, "Copy code");
+  const insertBtn = btn(ids.insert, o.titles.insert, "Insert as cell");
+  const jsonBtn = btn(ids.json, o.titles.json, "Download JSON");
   const note = h("div", { class: "sl-export-note", "aria-live": "polite" });
   const say = (text: string) => {
     note.textContent = text;
@@ -48,17 +51,17 @@ export function exportCard(o: ExportCardOptions) {
   );
 
   copyBtn.addEventListener("click", async () => {
-    const code = o.code();
-    if (!code) return say(`Nothing to copy yet: ${o.nothing}`);
-    say((await copyText(code)) ? "Copied the code to the clipboard." : "The browser refused the clipboard: use Insert as cell or Download JSON.");
+    const text = code();
+    if (!text) return say(`Nothing to copy yet: ${o.nothing}`);
+    say((await copyText(text)) ? "Copied the code to the clipboard." : "The browser refused the clipboard: use Insert as cell or Download JSON.");
   });
   insertBtn.addEventListener("click", async () => {
-    const code = o.code();
-    if (!code) return say(`Nothing to insert yet: ${o.nothing}`);
-    const where = insertCellBelow(o.model, o.modelRef(), code, o.el);
+    const text = code();
+    if (!text) return say(`Nothing to insert yet: ${o.nothing}`);
+    const where = insertCellBelow(o.model, String(o.model.get("_model_ref") ?? ""), text, o.el);
     if (where) return say(`Inserted the code as a new cell ${where}.`);
     say(
-      (await copyText(code))
+      (await copyText(text))
         ? "This front end does not let widgets add cells: the code is on the clipboard, paste it into a new cell."
         : "This front end does not let widgets add cells; use Copy code.",
     );

@@ -12,6 +12,7 @@
  *   re-embeds when the width really changes.
  * - Renderer: SVG (its marks are readable by tests and crisp), Vega's canvas above
  *   CANVAS_ABOVE_POINTS points (20,000 SVG circles cost a redraw per move).
+ * - The container's `data-plot-box` says where the plotting area is (see markPlotBox).
  * - Every applied embed or update increments the root's version attribute
  *   (`data-fit-version` for LawExplorer): end-to-end tests wait on it.
  *
@@ -197,6 +198,7 @@ export class ChartController {
       }
       this.chart?.finalize();
       this.chart = next;
+      this.markPlotBox();
       this.o.onView?.(next);
       this.bump();
     } catch (err) {
@@ -216,6 +218,20 @@ export class ChartController {
       if (this.disposed) return 0;
     }
     return this.lastGoodWidth || this.o.root.clientWidth || 0;
+  }
+
+  /**
+   * `data-plot-box` on the container: the plotting area as "x,y,width,height" in px from the
+   * drawing's top-left corner (what tests need to drag on a canvas, which has no DOM marks).
+   */
+  private markPlotBox(): void {
+    try {
+      const view = this.chart?.view as any;
+      const [x, y] = view.origin();
+      this.o.container.setAttribute("data-plot-box", [x, y, view.width(), view.height()].join(","));
+    } catch {
+      this.o.container.removeAttribute("data-plot-box");
+    }
   }
 
   private onResize(): void {

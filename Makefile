@@ -33,7 +33,7 @@ lint: setup
 	$(BIN)/ruff check src tests benchmarks
 
 test-js: setup
-	cd js && npm ci --no-audit --no-fund && npm test
+	cd js && npm ci --no-audit --no-fund && npm run typecheck && npm test
 
 test-python: setup browser
 	$(BIN)/python -m pytest -n 2

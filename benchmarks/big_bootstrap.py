@@ -2,7 +2,9 @@
 
     python benchmarks/big_bootstrap.py 200000 1000     # rows, resamples → one JSON line
 
-Prints wall and CPU seconds of ``sl.fit(..., ci="bootstrap", n_boot=...)`` on a power_offset
+Prints wall and CPU seconds of ``sl.fit(..., ci="bootstrap", n_boot=..., boot_draws="cases")``
+(case resampling at any size; the default draws from the normal approximation above 2,000
+rows, see fitting.uncertainty) on a power_offset
 table of that many rows, and the process's peak resident memory (``ru_maxrss``) before and
 after the fit: the peak includes Python, numpy, scipy and pandas (the "before" figure).
 With ``--peer K``: instead, a loop of K scipy ``curve_fit`` resamples warm-started at the
@@ -57,7 +59,8 @@ def main() -> None:
             idx = rng.integers(0, len(x), len(x))
             curve_fit(log_model, x[idx], y[idx], p0=p_hat, maxfev=2000)
     else:
-        sl.fit(df, x="D", y="loss", law="power_offset", ci="bootstrap", n_boot=args.n_boot)
+        sl.fit(df, x="D", y="loss", law="power_offset", ci="bootstrap", n_boot=args.n_boot,
+               boot_draws="cases")
     out = {"rows": args.rows, "n_boot": args.peer or args.n_boot, "peer": bool(args.peer),
            "seconds": time.perf_counter() - t, "cpu_seconds": time.process_time() - c,
            "peak_mb": peak_mb(), "before_mb": before}

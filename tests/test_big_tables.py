@@ -27,7 +27,7 @@ def test_bootstrap_memory_does_not_grow_with_resamples_times_rows():
     df = big(40_000)
     tracemalloc.start()
     try:
-        res = sl.fit(df, x="D", y="loss", n_boot=300)
+        res = sl.fit(df, x="D", y="loss", n_boot=300, boot_draws="cases")  # resampled rows
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -125,13 +125,17 @@ def test_auto_sizes_follow_your_own_data():
         run_study(X, y, remedies=["none"], ratios=[1], sizes="all", progress=False)
 
 
-@pytest.mark.parametrize("backend", ["threading", "dask"])
+@pytest.mark.parametrize("backend", ["threading", "dask",
+                                     pytest.param("ray", marks=pytest.mark.slow)])
 def test_backend_argument_same_table_same_cache_same_progress(backend, table, tmp_path, capsys,
                                                               request):
     """run_study(backend=...) runs through joblib's backends, dask.distributed included
-    (a LocalCluster here); its cache and progress bar work the same on each."""
+    (a LocalCluster here) and ray where installed (a local ray); its cache and progress bar
+    work the same on each."""
     if backend == "dask":
         request.getfixturevalue("dask_client")
+    if backend == "ray":
+        pytest.importorskip("ray")
     kw = {**SMALL, "remedies": ["none", "oversample"], "progress": True}
     first = run_study(n_jobs=2, backend=backend, cache=tmp_path, **kw)
     cols = [c for c in COLUMNS if c != "fit_seconds"]

@@ -204,7 +204,7 @@ def t_names(widget) -> list[str]:
     ("level", 0.0, "level must be in (0, 1)"),
     ("budget", -5.0, "budget must be a positive number"),
     ("convention", "kaplan", "convention must be one of"),
-    ("excluded", ["9e99"], "excluded: no budget"),
+    ("excluded", ["9e99"], "excluded: budget '9e99' is not one of them"),
 ])
 def test_widget_bad_values_raise_and_keep_the_last_good_state(widget, name, value, words):
     before = (getattr(widget, name), widget.readout)
@@ -272,3 +272,12 @@ def test_widget_exports(widget):
 def test_widget_without_a_table():
     w = sl.ComputeExplorer()
     assert "Drop a CSV" in w.status and w.readout == {}
+
+
+def test_budgets_of_another_convention_are_dropped_from_excluded(chinchilla):
+    emb = chinchilla.assign(embed_params=chinchilla["N"] * 0.2)
+    w = sl.ComputeExplorer(emb, n_boot=None)
+    w.excluded = [w.budgets[-2]["name"]]
+    w.convention = "non_embedding"
+    names = [b["name"] for b in w.budgets]
+    assert all(n in names for n in w.excluded) and w.error == ""

@@ -130,7 +130,7 @@ def test_summary_says_whether_the_paired_difference_excludes_zero(w, study):
     ("trait", "value", "match"),
     [
         ("metric", "f1", "metric 'f1' is not in this table"),
-        ("remedies", ["none", "magic"], "remedy 'magic' is not in the table"),
+        ("remedies", ["none", "magic"], "remedy 'magic' is not one of them; the table has"),
         ("view", 4, "view must be one of 1, 2, 3"),
         ("level", 1.5, "level must be in [0.5, 1)"),
         ("horizon", 0.5, "horizon must be >= 1"),

@@ -31,6 +31,7 @@ import { restoreSavedState } from "./shared/components/restore";
 import type { ApproachRow, ComputeExplorerState, Readout } from "./shared/contract";
 import { h, replaceChildren, setOptions } from "./shared/dom";
 import { fmt } from "./shared/format";
+import type { ChartData, Row, Spec } from "./shared/spec";
 
 type State = ComputeExplorerState;
 const APPROACH_ORDER = ["envelope", "isoflop", "parametric"];
@@ -56,6 +57,31 @@ export function flop(c: number): string {
   const e = Math.floor(Math.log10(c) + 1e-9);
   const m = c / 10 ** e;
   return `${Math.abs(m - 1) < 5e-3 ? "" : `${m.toFixed(m < 9.95 ? 2 : 1).replace(/\.?0+$/, "")}×`}10^${e}`;
+}
+
+/** Room (px) each panel needs beside its plot: axis labels, title and (left) the legend. */
+const PANEL_CHROME_PX = 125;
+
+/**
+ * The two panels side by side in `width` px: each gets half of what their axes and legends
+ * leave (Vega-Lite's fit autosize does not size composite views).
+ */
+export function sizePanels(spec: Spec, width: number): Spec {
+  const panels = (spec as { hconcat?: Spec[] }).hconcat;
+  if (!panels?.length) return { ...spec, width, autosize: { type: "fit-x", contains: "padding" } };
+  const each = Math.max(220, Math.floor((width - 20 * (panels.length - 1)) / panels.length - PANEL_CHROME_PX));
+  return { ...spec, autosize: { type: "pad" }, hconcat: panels.map((p) => ({ ...p, width: each })) };
+}
+
+/** The text of the legend label on the row at (x, y), from its symbol to its end, or null. */
+export function legendEntryAt(container: Element, x: number, y: number): string | null {
+  for (const label of Array.from(container.querySelectorAll(".role-legend-label text"))) {
+    const r = label.getBoundingClientRect();
+    if (y >= r.top - 3 && y <= r.bottom + 3 && x >= r.left - 18 && x <= r.right + 2) {
+      return label.textContent;
+    }
+  }
+  return null;
 }
 
 function render({ model, el }: RenderProps<State>) {
@@ -90,6 +116,8 @@ function render({ model, el }: RenderProps<State>) {
 
   const slider = h("input", {
     type: "range", class: "sl-slider", step: "0.02", "data-testid": "sl-budget-slider",
+    // arrow keys move the slider, not JupyterLab's cell selection
+    "data-lm-suppress-shortcuts": "true",
     "aria-label": "compute budget, log10 FLOP",
   });
   const budgetInput = h("input", {
@@ -166,21 +194,19 @@ function render({ model, el }: RenderProps<State>) {
   // ------------------------------------------------------------------ chart
   const chart = new ChartController({
     root, container: chartEl, measure: chartWrap, versionAttribute: "data-chart-version",
-    minWidth: 560, padding: 10, autosize: "fit-x",
+    minWidth: 560, padding: 10, size: sizePanels,
     onError: msgs.showError,
-    onView: (embedded) => {
-      // A click on a legend entry (symbol or label) toggles that budget.
-      embedded.view.addEventListener("click", (_event: unknown, item: any) => {
-        const role: string = item?.mark?.role ?? "";
-        const value = item?.datum?.value;
-        if (!role.startsWith("legend") || typeof value !== "string") return;
-        toggleBudget(value);
-      });
-    },
   });
-  const chartData = () => ({
+  // A click on a budget's legend entry (its symbol or label) toggles it. Vega draws legends
+  // without pointer events, so the entry is found by position.
+  chartEl.addEventListener("click", (e) => {
+    const name = legendEntryAt(chartEl, e.clientX, e.clientY);
+    if (name !== null) toggleBudget(name);
+  });
+  /** The chart's rows: the view's datasets and the budget's marker (its own trait). */
+  const chartData = (): ChartData => ({
     ...(g("chart_data") ?? { datasets: {} }),
-    datasets: { ...(g("chart_data")?.datasets ?? {}), marker: g("marker") ?? [] },
+    datasets: { ...(g("chart_data")?.datasets ?? {}), marker: (g("marker") ?? []) as unknown as Row[] },
   });
   function embed(): void {
     const spec = g("spec");

@@ -200,10 +200,12 @@ function render({ model, el }: RenderProps<State>) {
       if (p !== 0 && Math.abs(p) < 0.01) return "<0.01";
       return p.toFixed(Math.abs(p) < 0.1 ? 2 : 1);
     };
+    const signed = (v: number | null | undefined, fraction: boolean): string =>
+      v === null || v === undefined ? "–" : `${v > 0 ? "+" : v < 0 ? "−" : ""}${pp(Math.abs(v), fraction)}`;
     replaceChildren(
       summaryTable,
-      h("caption", {}, `Best mean ${metric} at each ratio (largest training set), its margin over the runner-up and the seed-to-seed spread (larger SD of the two), all in percentage points (a mean of 0.912 reads 91.2). Green: the margin exceeds the spread.`),
-      h("thead", {}, h("tr", {}, h("th", { class: "sl-r" }, "ρ"), h("th", {}, "best (over runner-up)"), h("th", { class: "sl-r" }, "mean"), h("th", { class: "sl-r" }, "margin"), h("th", { class: "sl-r" }, "spread"))),
+      h("caption", {}, `Best mean ${metric} at each ratio (largest training set), its margin over the runner-up, and the interval of that margin from paired runs (the same seed and split), all in percentage points (a mean of 0.912 reads 91.2). Green: a clear win, its paired interval excludes 0.`),
+      h("thead", {}, h("tr", {}, h("th", { class: "sl-r" }, "ρ"), h("th", {}, "best (over runner-up)"), h("th", { class: "sl-r" }, "mean"), h("th", { class: "sl-r" }, "margin"), h("th", { class: "sl-r" }, "paired interval"))),
       h(
         "tbody",
         {},
@@ -211,7 +213,12 @@ function render({ model, el }: RenderProps<State>) {
           ? rows.map((r) => {
               const tie = r.margin === 0;
               const fraction = !r.unit;
-              const verdict = r.clear ? "margin larger than the seed-to-seed spread" : r.n_seeds > 1 ? "within the seed-to-seed spread" : "one seed: spread unknown";
+              const spread = r.n_seeds > 1 ? `seed-to-seed SD ${pp(r.spread, fraction)}` : "one seed";
+              const verdict = r.clear
+                ? `a clear win: the paired interval excludes 0 (${spread})`
+                : r.diff_lo === null || r.diff_lo === undefined
+                  ? `fewer than two paired seeds: no interval (${spread})`
+                  : `not clear: the paired interval includes 0 (${spread})`;
               return h(
                 "tr",
                 { title: verdict },
@@ -225,7 +232,7 @@ function render({ model, el }: RenderProps<State>) {
                 ),
                 h("td", { class: "sl-r sl-mono" }, pp(r.best_mean, fraction)),
                 h("td", { class: `sl-r sl-mono ${r.clear ? "sl-clear" : ""}` }, r.margin === null ? "–" : `+${pp(r.margin, fraction)}`.replace("+<", "<")),
-                h("td", { class: "sl-r sl-mono sl-muted" }, r.n_seeds > 1 ? pp(r.spread, fraction) : "–"),
+                h("td", { class: "sl-r sl-mono sl-muted" }, r.diff_lo === null || r.diff_lo === undefined ? "–" : `${signed(r.diff_lo, fraction)} … ${signed(r.diff_hi, fraction)}`),
               );
             })
           : h("tr", {}, h("td", { colspan: "5", class: "sl-muted" }, "No remedies selected.")),

@@ -46,7 +46,7 @@ function baseState(): Record<string, unknown> {
     chart_data: {},
     summary_rows: [
       { ratio: 50, best: HOSTILE, best_mean: 0.84, runner_up: "none", runner_up_mean: 0.6,
-        margin: 0.24, spread: 0.03, clear: true, n_seeds: 3 },
+        margin: 0.24, spread: 0.03, clear: true, n_seeds: 3, diff_lo: 0.1, diff_hi: 0.38 },
     ],
     fit_rows: [{ remedy: "none", law: "error_power", params: "a = 0.02, b = 0.7", r2: 0.98, error: "" }],
     verdict: "At ρ = 50 the fitted trends rank none first.",
@@ -113,7 +113,7 @@ describe("RemedyComparer front end", () => {
     expect(q("sl-error").textContent).toContain("f1");
     const cells = Array.from(q("sl-summary-table").querySelectorAll("tbody td")).map((c) => c.textContent);
     expect(cells).toContain("+24.0");
-    expect(cells).toContain("3.0");
+    expect(cells).toContain("+10.0 … +38.0"); // the paired interval, in percentage points
   });
 
   it("asks Python for the JSON export", () => {

@@ -247,14 +247,14 @@ def explorer_spec(budgets: list[str], colors: list[str] | None = None, y_title: 
                axis=alt.Axis(format="~s", labelOverlap=True))
     ly = alt.Y("loss:Q", scale=alt.Scale(zero=False), title=y_title)
     faded = alt.condition("datum.included", alt.value(0.85), alt.value(0.15))
-    runs = alt.Chart(alt.NamedData("runs"), name="runs").mark_point(size=26, filled=True).encode(
+    runs = alt.Chart(alt.NamedData("runs")).mark_point(size=26, filled=True).encode(
         x=nx, y=ly, color=color, opacity=faded,
         tooltip=[alt.Tooltip("N:Q", format=".3s"), alt.Tooltip("loss:Q", format=".4g"),
                  alt.Tooltip("budget:N")])
-    prof = alt.Chart(alt.NamedData("profiles"), name="profiles").mark_line(
+    prof = alt.Chart(alt.NamedData("profiles")).mark_line(
         strokeWidth=1.6).encode(x=nx, y=ly, color=color,
                                 detail="budget:N")
-    m = alt.Chart(alt.NamedData("minima"), name="minima")
+    m = alt.Chart(alt.NamedData("minima"))
     bars = m.mark_rule(strokeWidth=2.5).encode(
         x=alt.X("N_lo:Q", scale=alt.Scale(type="log")), x2="N_hi:Q", y="loss_min:Q",
         color=color, opacity=faded)
@@ -270,20 +270,21 @@ def explorer_spec(budgets: list[str], colors: list[str] | None = None, y_title: 
 
     qcolor = alt.Color("quantity:N", title=None,
                        scale=alt.Scale(domain=list(QUANTITY_COLORS),
-                                       range=list(QUANTITY_COLORS.values())))
+                                       range=list(QUANTITY_COLORS.values())),
+                       legend=alt.Legend(orient="top-left", symbolOpacity=1))
     cx = alt.X("C:Q", scale=alt.Scale(type="log"), title="compute C (FLOP)",
                axis=alt.Axis(format=".0e", labelOverlap=True))
     vy = alt.Y("value:Q", scale=alt.Scale(type="log"), title="N_opt, D_opt",
                axis=alt.Axis(format=".0e", labelOverlap=True))
     log = alt.Scale(type="log")
-    fr = alt.Chart(alt.NamedData("frontier"), name="frontier")
+    fr = alt.Chart(alt.NamedData("frontier"))
     band = fr.mark_area(opacity=0.18).encode(x=cx, y=alt.Y("lo:Q", scale=log), y2="hi:Q",
                                              color=qcolor, detail="quantity:N")
     line = fr.mark_line().encode(
         x=cx, y=vy, color=qcolor, detail="quantity:N",
         strokeDash=alt.StrokeDash("extrapolated:N", legend=None,
                                   scale=alt.Scale(domain=[False, True], range=[[1, 0], [5, 4]])))
-    pts = alt.Chart(alt.NamedData("frontier_points"), name="frontier_points")
+    pts = alt.Chart(alt.NamedData("frontier_points"))
     pbars = pts.mark_rule().encode(x=cx, y=alt.Y("lo:Q", scale=log), y2="hi:Q", color=qcolor,
                                    opacity=faded)
     pdots = pts.mark_point(filled=True, size=36).encode(
@@ -291,7 +292,7 @@ def explorer_spec(budgets: list[str], colors: list[str] | None = None, y_title: 
         tooltip=[alt.Tooltip("C:Q", format=".3g"), alt.Tooltip("value:Q", format=".3s"),
                  alt.Tooltip("lo:Q", format=".3s"), alt.Tooltip("hi:Q", format=".3s"),
                  "quantity:N"])
-    mk = alt.Chart(alt.NamedData("marker"), name="marker")
+    mk = alt.Chart(alt.NamedData("marker"))
     rule = mk.mark_rule(strokeDash=[2, 2], color="#888").encode(x=cx)
     mbars = mk.mark_rule(strokeWidth=3).encode(x=cx, y=alt.Y("lo:Q", scale=log), y2="hi:Q",
                                                color=qcolor)

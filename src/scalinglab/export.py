@@ -190,7 +190,8 @@ def to_json(res: FitResult, include_data: bool = False) -> str:
         "group": res.group if isinstance(res.group, str | int | float | type(None)) else str(res.group),
         "uncertainty": {"method": unc.method, "resid_sd": unc.resid_sd, "resid": unc.resid,
                         "dof": unc.dof, "cov_u": unc.cov_u, "samples_u": unc.samples_u,
-                        "n_failed": unc.n_failed, "n": unc.n_rows, "n_clusters": unc.n_units},
+                        "n_failed": unc.n_failed, "n": unc.n_rows, "n_clusters": unc.n_units,
+                        "draws": unc.draws},
         "spans": {k: list(v) for k, v in res.data_spans().items()},
     }
     if include_data:
@@ -280,6 +281,7 @@ def load_fit(source: str | os.PathLike[str]) -> FitResult:
         cov_u=None if u["cov_u"] is None else np.array(u["cov_u"], dtype=float),
         samples_u=None if u["samples_u"] is None else np.array(u["samples_u"], dtype=float),
         n_failed=u.get("n_failed", 0), n=u.get("n", 0), n_clusters=u.get("n_clusters", 0),
+        draws=u.get("draws", "cases"),
     )
     data = (pd.DataFrame(doc["data"]) if "data" in doc
             else pd.DataFrame(columns=[*doc["x"], doc["y"], "in_range"]))

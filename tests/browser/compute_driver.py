@@ -49,16 +49,27 @@ class ComputeDriver:
                  '[data-testid="sl-chart"] svg .mark-line path, [data-testid="sl-chart"] svg .mark-area path'))
                .map((p) => p.getAttribute('d'))""")
 
-    def step_budget(self, keys: int, key: str = "ArrowLeft") -> float:
-        """Move the budget slider by ``keys`` keyboard steps (0.02 decade each) and return
-        milliseconds from the last step to the readout drawn for it."""
+    def drag_budget(self, log10_c: float, moves: int = 12) -> float:
+        """Drag the budget slider's thumb with the mouse to ``log10_c`` in ``moves`` small
+        moves, as a hand does, and return milliseconds from the release to the readout drawn
+        for the final budget."""
         slider = self.testid("sl-budget-slider")
-        slider.focus()
+        slider.scroll_into_view_if_needed()
+        box = slider.bounding_box()
+        lo, hi, now = (float(slider.get_attribute("min")), float(slider.get_attribute("max")),
+                       float(slider.input_value()))
+        pad = 8  # the thumb's half width: Chromium maps [pad, width - pad] onto [min, max]
+
+        def x_at(v: float) -> float:
+            return box["x"] + pad + (box["width"] - 2 * pad) * (v - lo) / (hi - lo)
+
+        y = box["y"] + box["height"] / 2
         v = self.version("readout")
-        for _ in range(keys - 1):
-            slider.press(key)
+        self.page.mouse.move(x_at(now), y)
+        self.page.mouse.down()
+        self.page.mouse.move(x_at(log10_c), y, steps=moves)
         t0 = self.page.evaluate("() => performance.now()")
-        slider.press(key)
+        self.page.mouse.up()
         target = float(slider.input_value())
         self.page.wait_for_function(
             """([el, v, target]) => Number(el.getAttribute('data-readout-version')) > v &&
@@ -67,9 +78,30 @@ class ComputeDriver:
         return float(self.page.evaluate("(t0) => performance.now() - t0", t0))
 
 
-def slider_latencies(steps: int) -> list[float]:
+    def set_budget(self, log10_c: float) -> float:
+        """One slider event (the value set and an ``input`` event, as one keyboard step
+        sends): milliseconds until the readout for it is drawn."""
+        v = self.version("readout")
+        return float(self.page.evaluate(
+            """([root, x, v]) => new Promise((resolve) => {
+                 const s = root.querySelector('[data-testid="sl-budget-slider"]');
+                 const t0 = performance.now();
+                 s.value = String(x);
+                 s.dispatchEvent(new Event('input', {bubbles: true}));
+                 const want = Number(s.value);
+                 const check = () => {
+                   const ok = Number(root.getAttribute('data-readout-version')) > v &&
+                     Math.abs(Math.log10(Number(root.dataset.readoutC)) - want) < 0.011;
+                   if (ok) resolve(performance.now() - t0); else requestAnimationFrame(check);
+                 };
+                 check();
+               })""", [self.root.element_handle(), log10_c, v]))
+
+
+def slider_latencies(steps: int) -> tuple[list[float], list[float]]:
     """Open a ComputeExplorer on the bundled table in a fresh JupyterLab and time ``steps``
-    single slider steps, slider -> readout drawn (ms)."""
+    slider moves, slider -> readout drawn (ms): (mouse drags of 6 moves each, from the
+    release; single slider events)."""
     from harness import lab_session
 
     with tempfile.TemporaryDirectory() as tmp, lab_session(Path(tmp)) as (server, _pw, browser):
@@ -80,9 +112,12 @@ def slider_latencies(steps: int) -> list[float]:
         lab.run_all()
         d = ComputeDriver(lab)
         d.wait_ready()
-        out = []
+        drags, single = [], []
         for i in range(steps):
-            out.append(d.step_budget(1, "ArrowLeft" if (i // 10) % 2 == 0 else "ArrowRight"))
-            lab.page.wait_for_timeout(80)  # a hand pauses between steps
+            drags.append(d.drag_budget(24.0 + (0.5 if i % 2 == 0 else -0.5), moves=6))
+            lab.page.wait_for_timeout(150)  # a hand pauses between moves
+        for i in range(steps):
+            single.append(d.set_budget(23.0 + 0.04 * (i % 25)))
+            lab.page.wait_for_timeout(150)
         context.close()
-        return out
+        return drags, single

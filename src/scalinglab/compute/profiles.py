@@ -43,7 +43,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import minimize
 
 from scalinglab.errors import ScalingLabError
 
@@ -315,6 +314,8 @@ def _point_exact(data: ProfileData, ok: np.ndarray) -> tuple[np.ndarray, bool]:
     def fun(th: np.ndarray) -> tuple[float, np.ndarray]:
         _, s0, _, g = _vp(data, w, th[None, :], ok[None, :], jac=True)
         return float(s0[0]) / scale, -2.0 * g[0] / scale
+
+    from scipy.optimize import minimize  # loaded on first use (a light import)
 
     best = None
     for i in first:

@@ -54,6 +54,7 @@ def fit(
     cap: IterationCap | None = None,
     cluster: str | bool | None = None,
     shared: Sequence[str] | None = None,
+    boot_draws: str = "auto",
 ) -> FitResult | GroupFit:
     """Fit ``law`` to ``y`` against ``x`` in ``data`` and return a `FitResult`.
 
@@ -93,6 +94,11 @@ def fit(
         cluster-robust covariance). None (default): rows that share their x values, when any
         x repeats (the seeds of one configuration share its luck); a column name: rows with
         the same value there; False: every row on its own. ``res.notes`` says which.
+    boot_draws : the bootstrap's draws: ``"auto"`` (default) resamples cases up to 2,000
+        independent rows or clusters and above that draws from the normal approximation with
+        a robust sandwich covariance (exact enough there, and its cost does not grow with
+        resamples × rows; ``res.notes`` says so); ``"cases"`` or ``"normal"`` at any size.
+        See `fitting.uncertainty`.
     shared : with ``group``, parameters that take one value across all groups (e.g. a
         common floor ``["c"]``): one joint fit, read per group; see `fitting.joint`.
 
@@ -120,7 +126,7 @@ def fit(
                    cluster=cluster)
     return fit_prepared(prep, law, loss=loss, delta=delta, asymmetry=asymmetry, space=space,
                         ci=ci, n_boot=n_boot, level=level, seed=seed, fixed=fixed, tie=tie,
-                        starts=starts, multistart=multistart, cap=cap)
+                        starts=starts, multistart=multistart, cap=cap, boot_draws=boot_draws)
 
 
 def fit_prepared(
@@ -128,7 +134,7 @@ def fit_prepared(
     space: str = "log", ci: str | None = "bootstrap", n_boot: int = 1000, level: float = 0.95,
     seed: int = 0, fixed: Mapping[str, float] | None = None, tie: Mapping[str, str] | None = None,
     starts: Sequence[Mapping[str, float]] | None = None, fit_range: Any = "from-prep",
-    multistart: bool = True, cap: IterationCap | None = None,
+    multistart: bool = True, cap: IterationCap | None = None, boot_draws: str = "auto",
 ) -> FitResult:
     """Fit an already validated table (the widget reuses one `Prepared` across laws).
     The residuals are measured in ``prep.space`` (``space``, unless `prepare` moved a rate
@@ -153,7 +159,7 @@ def fit_prepared(
         unc = uncertainty.build(
             obj, pf.u, ci, n_boot, seed,
             boot_max_iter=uncertainty.BOOT_ITER_LIMIT if cap is None else cap.resample,
-            clusters=clusters)
+            clusters=clusters, draws=boot_draws)
     theta = pmap.theta(pf.u)
     params = {n: float(v) for n, v in zip(law.param_names, theta, strict=True)}
 
@@ -176,7 +182,8 @@ def fit_prepared(
         u=pf.u, uncertainty=unc, metrics=metrics, settings=settings,
         higher_is_better=prep.higher_is_better, ceiling=prep.ceiling, flip=prep.flip,
         warnings=warn_msgs,
-        notes=list(prep.notes) + cluster_notes(prep, clusters, ci) + conv_notes,
+        notes=(list(prep.notes) + cluster_notes(prep, clusters, ci) + conv_notes
+               + uncertainty.draws_note(unc)),
     )
 
 

@@ -143,7 +143,7 @@ def fit_shared(data: object, x: str | Sequence[str], y: str, law: Law, group: st
     with single_threaded():
         pf = point_fit(obj, extra_starts=starts, seed=kw["seed"], multistart=kw["multistart"])
         unc = uncertainty.build(obj, pf.u, ci, kw["n_boot"], kw["seed"], clusters=clusters,
-                                strata=strata)
+                                strata=strata, draws=kw.get("boot_draws", "auto"))
     theta = pmap.theta(pf.u)
     joint_names = [p.name for p in jlaw.params]
     conv_warnings, conv_notes = convergence_messages(law, pf.converged, unc, capped=False)
@@ -177,7 +177,7 @@ def fit_shared(data: object, x: str | Sequence[str], y: str, law: Law, group: st
             method=unc.method, resid_sd=unc.resid_sd, resid=obj_k.residuals(u_k), dof=unc.dof,
             cov_u=None if unc.cov_u is None else unc.cov_u[np.ix_(cols, cols)],
             samples_u=None if unc.samples_u is None else unc.samples_u[:, cols],
-            n_failed=unc.n_failed, n=unc.n_rows, n_clusters=unc.n_units)
+            n_failed=unc.n_failed, n=unc.n_rows, n_clusters=unc.n_units, draws=unc.draws)
         m_k = _metrics(obj_k, u_k, sub, sub_m, unc_k)
         m_k.update(objective=float(obj_k.value(u_k)), n_starts=pf.starts_tried,
                    converged=pf.converged)
@@ -190,7 +190,8 @@ def fit_shared(data: object, x: str | Sequence[str], y: str, law: Law, group: st
                                   else "from-prep", **how),
             higher_is_better=prep.higher_is_better, ceiling=prep.ceiling, flip=prep.flip,
             warnings=list(warn_msgs),
-            notes=[*prep.notes, note, *cluster_notes(prep, sub_clusters, ci), *conv_notes],
+            notes=[*prep.notes, note, *cluster_notes(prep, sub_clusters, ci), *conv_notes,
+                   *uncertainty.draws_note(unc)],
             group=key)
     return GroupFit(results=results, failed={}, group=group, shared=tuple(shared),
                     metrics=metrics)

@@ -30,7 +30,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
 
 from scalinglab.delegates import delegate
 from scalinglab.errors import ScalingLabError
@@ -398,6 +397,8 @@ class FitResult:
             def f(logx: float) -> float:
                 v, _ = self._path(np.array([10.0**logx]), theta, vary, at)
                 return float(np.ravel(v)[0] - t_fit)
+
+            from scipy.optimize import brentq  # loaded on first use (a light import)
 
             x_star = 10.0 ** brentq(f, math.log10(grid[i]), math.log10(grid[i + 1]), xtol=1e-12)
             why = ""

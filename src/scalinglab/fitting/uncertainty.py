@@ -33,6 +33,20 @@ space; for the bootstrap, residuals of the point fit resampled onto each curve.
 Big tables: resamples are generated and solved in batches of at most `BATCH_PAIRS`
 (resample, row) pairs, so memory is bounded by the batch, not by resamples × rows; residuals
 of more than `RESID_KEEP` rows are kept as that many quantiles (for prediction bands).
+
+Big tables, cheaper draws (``draws="auto"``, the default): above `CASES_MAX` independent units
+(rows, or clusters), case resampling costs resamples × rows per iteration (a widget's 300
+resamples of 13,000 rows: ~0.2-0.3 s a law) and buys nothing over the normal approximation,
+which is exact enough there. The bootstrap's draws then come from N(û, V) with V the robust
+sandwich covariance (`sandwich_cov`: HC3 for rows, CV3 for clusters, as the delta method's),
+clipped to the bounds; everything downstream (percentile intervals, bands, ``res.draws()``,
+``res.interval``, ``solve``) reads them as it reads resamples, and the fit's notes say so.
+On 400 tables of 2,500 rows (power_offset, 5% noise; tests/test_big_draws.py), 95% bands at
+10× the largest size covered the truth in 93.0% of tables with these draws and 95.5% with case
+resampling of the same tables, the exponent's interval in 94.5% with both; the widths agree to
+0.5% (band) and 1–2.5% (parameters) on average. ``draws="cases"`` keeps case resampling at any size
+(benchmarks/big_bootstrap.py: 200,000 rows × 1,000 resamples); ``draws="normal"`` asks for the
+normal draws at any size.
 """
 
 from __future__ import annotations
@@ -43,7 +57,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy import stats
 
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.objective import Objective, ParamMap
@@ -59,6 +72,11 @@ BATCH_PAIRS = 2_000_000
 # Residuals kept for prediction bands: beyond this many rows, this many evenly spaced
 # quantiles of them (the band's percentiles do not see the difference; a saved fit stays small).
 RESID_KEEP = 4096
+# Above this many independent units (rows, or clusters), ci="bootstrap" draws from the normal
+# approximation with the robust sandwich covariance instead of resampling cases (module
+# docstring): ~5× the 200-point cost at 2,000 rows, the same interval to Monte Carlo error.
+CASES_MAX = 2_000
+DRAWS = ("auto", "cases", "normal")
 
 
 @dataclass
@@ -76,6 +94,7 @@ class Uncertainty:
     n: int = 0  # rows fitted (0: len(resid), as saved before clusters)
     n_clusters: int = 0  # independent units: clusters, or n when every row stands alone
     # (0: n, as saved before clusters)
+    draws: str = "cases"  # bootstrap draws: "cases" (resampled) or "normal" (`normal_draws`)
 
     @property
     def n_rows(self) -> int:
@@ -149,6 +168,37 @@ def delta_cov(obj: Objective, u: np.ndarray, s: float,
     return deltas.T @ deltas
 
 
+def sandwich_cov(obj: Objective, u: np.ndarray, clusters: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """Robust (sandwich) covariance of û: with ``clusters``, `delta_cov`'s CV3; for rows on
+    their own, its singleton case HC3, A⁻¹ (Σ_i J_i J_iᵀ (W_i r_i / (1 − h_i))²) A⁻¹ with
+    leverages h_i = W_i J_iᵀ A⁻¹ J_i (Sherman–Morrison of CV3's leave-one-out; O(n q²)).
+    Like case resampling, it needs no constant noise and no correct law: it is the spread of
+    the best fit across samples of these rows."""
+    if clusters is not None:
+        return delta_cov(obj, u, 1.0, clusters)
+    J = obj.jac(u)
+    r = obj.residuals(u)
+    W = obj.step_weights(r)
+    inv = _inverse((J * W[:, None]).T @ J)
+    h = W * np.einsum("iq,qp,ip->i", J, inv, J)
+    e = W * r / np.maximum(1.0 - h, 1e-8)
+    Je = J * e[:, None]
+    return inv @ (Je.T @ Je) @ inv
+
+
+def normal_draws(obj: Objective, u: np.ndarray, n_boot: int, seed: int,
+                 clusters: np.ndarray | None = None) -> np.ndarray:
+    """(n_boot, q) draws from N(u, `sandwich_cov`), clipped to the bounds in u: what
+    ``ci="bootstrap"`` uses above `CASES_MAX` independent units (module docstring)."""
+    cov = sandwich_cov(obj, u, clusters)
+    vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
+    root = vecs * np.sqrt(np.maximum(vals, 0.0))
+    z = np.random.default_rng(seed).standard_normal((n_boot, u.size))
+    lo, hi = obj.pmap.bounds_u()
+    return np.clip(u + z @ root.T, lo, hi)
+
+
 def _inverse(A: np.ndarray) -> np.ndarray:
     try:
         inv = np.linalg.inv(A)
@@ -216,8 +266,7 @@ def bootstrap(
     cost by less than ½(0.02·s)², i.e. move it by less than 0.02 standard errors, or after
     ``max_iter`` iterations. Resamples are drawn and solved in batches of at most
     `BATCH_PAIRS` (resample, row) pairs."""
-    if n_boot < 50:
-        raise ScalingLabError(f"n_boot={n_boot} is too few for percentile intervals: use >= 50")
+    _check_n_boot(n_boot)
     rng = np.random.default_rng(seed)
     n = obj.target.shape[0]
     if resid_sd is None:
@@ -248,23 +297,47 @@ def bootstrap(
     return np.concatenate(out), failed
 
 
+def _check_n_boot(n_boot: int) -> None:
+    if n_boot < 50:
+        raise ScalingLabError(f"n_boot={n_boot} is too few for percentile intervals: use >= 50")
+
+
+def draws_note(unc: Uncertainty) -> list[str]:
+    """What the bootstrap's draws were, when they were not case resamples."""
+    if unc.method != "bootstrap" or unc.draws != "normal":
+        return []
+    what = "clusters" if unc.clustered else "rows"
+    return [f"{unc.n_units} independent {what}: the bootstrap's {len(unc.samples_u)} draws "
+            "come from the normal approximation with a robust (sandwich) covariance, exact "
+            f"enough at this size and far quicker than resampling (above {CASES_MAX} units; "
+            "see fitting.uncertainty). Pass boot_draws='cases' to resample them."]
+
+
 def build(
     obj: Objective, u: np.ndarray, method: str | None, n_boot: int, seed: int,
     boot_max_iter: int = BOOT_ITER_LIMIT, clusters: np.ndarray | None = None,
-    strata: np.ndarray | None = None,
+    strata: np.ndarray | None = None, draws: str = "auto",
 ) -> Uncertainty:
     """Intervals' raw material for a fit at ``u``: residual scale, and the delta method's
-    covariance or the bootstrap's resamples. ``clusters`` (codes per fitted row) and
-    ``strata`` (groups of a joint fit): see `resample_counts`."""
+    covariance or the bootstrap's draws. ``clusters`` (codes per fitted row) and
+    ``strata`` (groups of a joint fit): see `resample_counts`. ``draws``: the bootstrap's,
+    ``"cases"`` (resampled), ``"normal"`` (`normal_draws`) or ``"auto"`` (normal above
+    `CASES_MAX` independent units)."""
     if method not in METHODS:
         raise ScalingLabError(f"ci must be 'bootstrap', 'delta' or None, not {method!r}")
+    if draws not in DRAWS:
+        raise ScalingLabError(f"draws must be one of {list(DRAWS)}, not {draws!r}")
     r, s, dof = residual_scale(obj, u)
     n = len(r)
     G = n if clusters is None else int(clusters.max()) + 1
-    kept = r if n <= RESID_KEEP else np.quantile(r, (np.arange(RESID_KEEP) + 0.5) / RESID_KEEP)
+    kept = r if n <= RESID_KEEP else kept_quantiles(r, RESID_KEEP)
     unc = Uncertainty(method=method, resid_sd=s, resid=kept, dof=dof, n=n, n_clusters=G)
     if method == "delta":
         unc.cov_u = delta_cov(obj, u, s, clusters)
+    elif method == "bootstrap" and (draws == "normal" or (draws == "auto" and G > CASES_MAX)):
+        _check_n_boot(n_boot)
+        unc.samples_u = normal_draws(obj, u, n_boot, seed, clusters)
+        unc.draws = "normal"
     elif method == "bootstrap":
         unc.samples_u, unc.n_failed, unc.n_unconverged = bootstrap(
             obj, u, n_boot, seed, resid_sd=s, max_iter=boot_max_iter, clusters=clusters,
@@ -275,6 +348,23 @@ def build(
                 "determined by this data; try ci='delta', fewer parameters, or more points"
             )
     return unc
+
+
+def kept_quantiles(r: np.ndarray, k: int) -> np.ndarray:
+    """The (i + ½)/k quantiles of ``r``, i = 0..k−1 (numpy's default, linear interpolation),
+    from one sort: ``np.quantile`` with 4,096 probabilities partitions once per probability
+    (~0.2 s on 20,000 rows, this ~1 ms).
+
+    >>> r = np.random.default_rng(0).normal(size=1000)
+    >>> p = (np.arange(64) + 0.5) / 64
+    >>> bool(np.allclose(kept_quantiles(r, 64), np.quantile(r, p)))
+    True
+    """
+    v = np.sort(r)
+    pos = (np.arange(k) + 0.5) / k * (v.size - 1)
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, v.size - 1)
+    return v[lo] + (pos - lo) * (v[hi] - v[lo])
 
 
 def small_sample_factor(unc: Uncertainty, level: float) -> float:
@@ -295,6 +385,8 @@ def small_sample_factor(unc: Uncertainty, level: float) -> float:
 def t_quantile(p: float, dof: int) -> float:
     """Student's t quantile (dof = 0: the normal's), cached: scipy.stats takes ~0.5 ms a
     call, and a widget asks for the same few on every refit."""
+    from scipy import stats  # loaded on first use (a light import)
+
     return float(stats.norm.ppf(p) if dof == 0 else stats.t.ppf(p, dof))
 
 

@@ -153,6 +153,24 @@ def number(default: float | None, low: float | None = None, high: float | None =
     return trait.tag(sync=True)
 
 
+def members(values: Sequence[Any], known: Sequence[Any], what: str, among: str) -> list[Any]:
+    """``values`` as a list if each is one of ``known`` (or nothing is known yet), else a
+    `BadValue` naming the first stranger and the choices: "<what> <v>; <among> <known>".
+
+    >>> members(["a"], ["a", "b"], "remedy", "the table has")
+    ['a']
+    >>> members(["c"], ["a", "b"], "remedy", "the table has")
+    Traceback (most recent call last):
+    ...
+    scalinglab.widgets.base.BadValue: remedy 'c' is not one of them; the table has a, b
+    """
+    strangers = [v for v in values if known and v not in known]
+    if strangers:
+        raise BadValue(f"{what} {strangers[0]!r} is not one of them; {among} "
+                       f"{', '.join(map(str, known))}")
+    return list(values)
+
+
 # ---------------------------------------------------------------------------- the base
 class ScalingLabWidget(anywidget.AnyWidget):
     """Base of LawExplorer, RemedyComparer and ComputeExplorer; see the module docstring."""
@@ -318,5 +336,5 @@ def synced_traits(cls: type) -> set[str]:
     return own - set(anywidget.AnyWidget.class_traits(sync=True))
 
 
-__all__: Sequence[str] = ("BadValue", "ScalingLabWidget", "checked", "choice", "number", "static_asset",
-                          "synced_traits")
+__all__: Sequence[str] = ("BadValue", "ScalingLabWidget", "checked", "choice", "members", "number",
+                          "static_asset", "synced_traits")

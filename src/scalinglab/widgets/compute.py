@@ -43,7 +43,7 @@ from scalinglab.compute.plan import APPROACHES, ComputePlan
 from scalinglab.compute_charts import explorer_spec
 from scalinglab.errors import ScalingLabError
 from scalinglab.fitting.data import as_frame
-from scalinglab.widgets.base import BadValue, ScalingLabWidget, choice, number
+from scalinglab.widgets.base import BadValue, ScalingLabWidget, choice, members, number
 from scalinglab.widgets.compute_view import (
     APPROACH_LABELS,
     LEVELS,
@@ -160,12 +160,8 @@ class ComputeExplorer(ScalingLabWidget, asset="compute"):
 
     @t.validate("excluded")
     def _valid_excluded(self, proposal: t.Bunch) -> list[str]:
-        names = [b["name"] for b in self.budgets]
-        unknown = [b for b in proposal.value if names and b not in names]
-        if unknown:
-            raise BadValue(f"excluded: no budget {unknown[0]!r}; the budgets are "
-                           f"{', '.join(names)}")
-        return list(proposal.value)
+        return members(proposal.value, [b["name"] for b in self.budgets], "excluded: budget",
+                       "the budgets are")
 
     @t.validate("convention")
     def _valid_convention(self, proposal: t.Bunch) -> str:
@@ -245,6 +241,9 @@ class ComputeExplorer(ScalingLabWidget, asset="compute"):
                 datasets = {k: v for k, v in view.datasets.items() if k != "marker"}
                 self.chart_data = {"datasets": datasets, "table_version": self.table_version}
                 self.budgets = view.budgets
+                if list(view.excluded) != list(self.excluded):
+                    with self._silent():
+                        self.excluded = list(view.excluded)
                 self.budget_range = list(view.budget_range)
                 self.notes = view.notes
                 self.warnings = view.warnings

@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -225,6 +225,7 @@ class ComputeView:
     warnings: list[str] = field(default_factory=list)
     code: str = ""
     plan: ComputePlan | None = None
+    excluded: tuple[str, ...] = ()  # the budgets left out (those of this table and convention)
 
 
 def _json_rows(frame: pd.DataFrame, columns: list[str] | None = None) -> list[dict[str, Any]]:
@@ -312,8 +313,11 @@ def compute_view(cache: PlanCache, inputs: ComputeInputs) -> ComputeView:
     """The whole view for ``inputs`` (raises `ScalingLabError` when the current approach
     cannot be fitted: the caller keeps its last good view)."""
     inputs.check(cache.options)
-    plan = cache.plan(inputs)
     ref = cache.reference(inputs)
+    known = set(ref.minima["budget"]) if ref is not None else set()
+    if any(n not in known for n in inputs.excluded):  # budgets of another convention
+        inputs = replace(inputs, excluded=tuple(n for n in inputs.excluded if n in known))
+    plan = cache.plan(inputs)
     view = budget_view(cache, inputs)
     lo, hi = budget_range(cache, inputs)
     C_max = inputs.C_max or hi
@@ -352,6 +356,7 @@ def compute_view(cache: PlanCache, inputs: ComputeInputs) -> ComputeView:
     view.notes = list(dict.fromkeys(plan.notes))
     view.warnings = list(dict.fromkeys(plan.warnings))
     view.code = code
+    view.excluded = inputs.excluded
     return view
 
 
@@ -390,11 +395,12 @@ def _dashed_rows(frontier: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _viridis(k: int) -> list[str]:
-    """k colours along viridis (interpolated between its stops), one per budget."""
+    """k colours along viridis (interpolated between its stops), one per budget; its darkest
+    and lightest ends are left out, so that every budget reads on light and dark themes."""
     stops = np.array([[68, 1, 84], [72, 40, 120], [62, 73, 137], [49, 104, 142], [38, 130, 142],
                       [31, 158, 137], [53, 183, 121], [110, 206, 88], [181, 222, 43],
                       [253, 231, 37]], dtype=float)
-    t = np.linspace(0, 1, k) if k > 1 else np.zeros(k)
+    t = np.linspace(0.1, 0.9, k) if k > 1 else np.full(k, 0.5)
     pos = np.linspace(0, 1, len(stops))
     rgb = np.column_stack([np.interp(t, pos, stops[:, j]) for j in range(3)]).round()
     return ["#{:02x}{:02x}{:02x}".format(*map(int, c)) for c in rgb]

@@ -45,7 +45,7 @@ from scalinglab.imbalance.remedies import BASIC, get_remedy
 from scalinglab.imbalance.table import validate_study_table
 from scalinglab.widgets import contract
 from scalinglab.widgets import remedies_charts as charts
-from scalinglab.widgets.base import BadValue, ScalingLabWidget, choice, number
+from scalinglab.widgets.base import BadValue, ScalingLabWidget, choice, members, number
 from scalinglab.widgets.jsonable import finite_or_none as _num
 
 VIEWS = {1: "metric vs imbalance ratio", 2: "learning curves", 3: "minority vs majority"}
@@ -190,12 +190,8 @@ class RemedyComparer(ScalingLabWidget, asset="remedies"):
 
     @t.validate("remedies")
     def _valid_remedies(self, proposal: t.Bunch) -> list[str]:
-        known = [r["name"] for r in self.remedy_info]
-        unknown = [r for r in proposal.value if known and r not in known]
-        if unknown:
-            raise BadValue(f"remedy {unknown[0]!r} is not in the table; it has "
-                           f"{', '.join(known)}")
-        return proposal.value
+        return members(proposal.value, [r["name"] for r in self.remedy_info], "remedy",
+                       "the table has")
 
     @t.validate("trend_law", "curve_law")
     def _valid_law(self, proposal: t.Bunch) -> str:

@@ -54,6 +54,11 @@ export interface ChartControllerOptions {
   padding?: number;
   /** Vega-Lite autosize type. */
   autosize?: "fit" | "fit-x";
+  /**
+   * Size the spec for `width` px yourself (default: top-level `width` and `autosize`). For
+   * composite views (hconcat), which Vega-Lite's fit autosize does not size.
+   */
+  size?: (spec: Spec, width: number) => Spec;
   /** The brush to draw at embed time (data units), if the widget has one. */
   brush?: () => [number, number] | null;
   /** Called with each new view (e.g. to listen to its brush). */
@@ -188,7 +193,9 @@ export class ChartController {
     const width = Math.max(minWidth, available - padding);
     this.embeddedWidth = available;
     this.renderer = this.rendererFor();
-    const sized = { ...this.spec, width, autosize: { type: autosize, contains: "padding" } };
+    const sized = this.o.size
+      ? this.o.size(this.spec, width)
+      : { ...this.spec, width, autosize: { type: autosize, contains: "padding" } };
     const data: ChartData = { ...this.data, signals: { ...(this.data.signals ?? {}), ...this.signals } };
     if (this.points) data.datasets = { ...(data.datasets ?? {}), points: this.points };
     try {

@@ -620,14 +620,21 @@ class LabPage:
 
 _PLOT_BOX_JS = """
 (root) => {
-  const svg = root.querySelector('[data-testid="sl-chart"] svg');
-  if (!svg) return null;
+  const chart = root.querySelector('[data-testid="sl-chart"]');
+  const drawing = chart && chart.querySelector('svg, canvas');
+  if (!drawing) return null;
   const box = (el) => { const r = el.getBoundingClientRect();
     return {x: r.x, y: r.y, width: r.width, height: r.height}; };
-  // Vega's root group background covers exactly the plotting area of a single/layered view.
-  const bg = svg.querySelector('g.mark-group.role-frame.root > g > path.background')
-          || svg.querySelector('g.mark-group.role-frame.root path.background');
+  // SVG: Vega's root group background covers exactly the plotting area of a layered view.
+  const bg = drawing.querySelector('g.mark-group.role-frame.root > g > path.background')
+          || drawing.querySelector('g.mark-group.role-frame.root path.background');
   if (bg) { const b = box(bg); if (b.width > 20 && b.height > 20) return b; }
+  // Canvas (large tables): the chart controller's data-plot-box, relative to the drawing.
+  const mark = (chart.getAttribute('data-plot-box') || '').split(',').map(Number);
+  if (mark.length === 4 && mark.every(Number.isFinite) && mark[2] > 20 && mark[3] > 20) {
+    const d = box(drawing);
+    return {x: d.x + mark[0], y: d.y + mark[1], width: mark[2], height: mark[3]};
+  }
   return null;
 }
 """
@@ -650,7 +657,7 @@ class ExplorerDriver:
         self.root.wait_for(state="visible", timeout=timeout * 1000)
         if not chart:
             return
-        self.testid("sl-chart").locator("svg").first.wait_for(timeout=timeout * 1000)
+        self.testid("sl-chart").locator("svg, canvas").first.wait_for(timeout=timeout * 1000)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.plot_box() is not None:

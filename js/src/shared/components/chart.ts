@@ -12,6 +12,7 @@
  *   re-embeds when the width really changes.
  * - Renderer: SVG (its marks are readable by tests and crisp), Vega's canvas above
  *   CANVAS_ABOVE_POINTS points (20,000 SVG circles cost a redraw per move).
+ * - The container's `data-plot-box` says where the plotting area is (see markPlotBox).
  * - Every applied embed or update increments the root's version attribute
  *   (`data-fit-version` for LawExplorer): end-to-end tests wait on it.
  *
@@ -25,8 +26,9 @@ import { isDarkTheme } from "../theme";
 
 /**
  * Above this many points the chart draws on a canvas. Measured in JupyterLab + Chromium
- * (benchmarks/RESULTS.md, "LawExplorer brush latency"): at 20,000 points an SVG changeset
- * redraw takes ~10x the canvas one, at 2,000 both stay within a frame or two.
+ * (benchmarks/RESULTS.md, "server extension off and on"): at 20,000 points a brush answer took
+ * 2.2 s (p50) with the canvas against 3.7 s with SVG in the same run, most of either being the
+ * kernel's refit; at 200 points SVG keeps its marks readable by tests at no visible cost.
  */
 export const CANVAS_ABOVE_POINTS = 3000;
 /** Width changes smaller than this (px) do not re-embed. */
@@ -204,6 +206,7 @@ export class ChartController {
       }
       this.chart?.finalize();
       this.chart = next;
+      this.markPlotBox();
       this.o.onView?.(next);
       this.bump();
     } catch (err) {
@@ -223,6 +226,20 @@ export class ChartController {
       if (this.disposed) return 0;
     }
     return this.lastGoodWidth || this.o.root.clientWidth || 0;
+  }
+
+  /**
+   * `data-plot-box` on the container: the plotting area as "x,y,width,height" in px from the
+   * drawing's top-left corner (what tests need to drag on a canvas, which has no DOM marks).
+   */
+  private markPlotBox(): void {
+    try {
+      const view = this.chart?.view as any;
+      const [x, y] = view.origin();
+      this.o.container.setAttribute("data-plot-box", [x, y, view.width(), view.height()].join(","));
+    } catch {
+      this.o.container.removeAttribute("data-plot-box");
+    }
   }
 
   private onResize(): void {

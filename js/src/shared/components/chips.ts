@@ -19,7 +19,7 @@ export interface Chip {
 export interface ToggleChipsOptions {
   /** Accessible name of the group and its visible label. */
   label: string;
-  /** Class of the bar (kept per widget for its CSS) and of each chip. */
+  /** Class of the bar and of each chip, beside the shared `sl-chips` / `sl-chip` (theme.css). */
   barClass: string;
   chipClass: string;
   testid: (name: string) => string;
@@ -28,7 +28,7 @@ export interface ToggleChipsOptions {
 }
 
 export function toggleChips(o: ToggleChipsOptions) {
-  const el = h("div", { class: o.barClass, role: "group", "aria-label": o.label });
+  const el = h("div", { class: `sl-chips ${o.barClass}`, role: "group", "aria-label": o.label });
   let drawn = "";
   /** Draw `items` with `active` pressed (skipped when nothing changed). */
   function render(items: Chip[], active: string[]): void {
@@ -45,7 +45,7 @@ export function toggleChips(o: ToggleChipsOptions) {
           "button",
           {
             type: "button",
-            class: `${o.chipClass}${pressed ? " sl-on" : ""}`,
+            class: `sl-chip ${o.chipClass}${pressed ? " sl-on" : ""}`,
             "data-testid": o.testid(item.name),
             "aria-pressed": pressed ? "true" : "false",
             title: item.title,

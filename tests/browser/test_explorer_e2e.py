@@ -372,9 +372,12 @@ def test_controls_are_synced_traitlets(lab: LabPage, notebook) -> None:
 
         # Python → front end: setting a trait in the kernel updates the control.
         probe.run("w.x_scale = 'log'; w.target = 3.0")
+        # (two traits, two messages: the x_scale change refits before the target's goes out)
         explorer.page.wait_for_function(
             """() => document.querySelector(
-                 '.scalinglab-explorer [data-testid="sl-xscale"]').value === 'log'"""
+                 '.scalinglab-explorer [data-testid="sl-xscale"]').value === 'log'
+               && Number(document.querySelector(
+                 '.scalinglab-explorer [data-testid="sl-target-input"]').value) === 3"""
         )
         assert float(explorer.testid("sl-target-input").input_value()) == 3.0
     finally:
